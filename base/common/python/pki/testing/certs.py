@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from typing import Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -94,6 +95,11 @@ class CA:
     ``parent`` makes an intermediate CA signed by another ``CA``.
     """
 
+    cert: x509.Certificate
+    key: PrivateKey
+    parent: CA | None
+    chain: list[x509.Certificate]
+
     def __init__(
         self,
         common_name: str = "Test CA",
@@ -104,7 +110,7 @@ class CA:
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
     ) -> None:
-        self.key: PrivateKey = generate_key(key_type)
+        self.key = generate_key(key_type)
         self.parent = parent
         subject = _name(common_name, organization)
         issuer_name = parent.cert.subject if parent else subject
@@ -139,7 +145,7 @@ class CA:
             )
         )
         self.cert = builder.sign(signing_key, hashes.SHA256())
-        self.chain: list[x509.Certificate] = [self.cert] + (parent.chain if parent else [])
+        self.chain = [self.cert] + (parent.chain if parent else [])
 
     @classmethod
     def from_pem(cls, cert_pem: bytes, key_pem: bytes) -> CA:

@@ -2,7 +2,8 @@
 
 Tests, the demo server and the benchmarks use this to make databases exactly as an
 administrator would, so that the library is tested against what NSS itself writes rather than
-against what the library thinks NSS writes. Needs Debian's ``libnss3-tools`` (Fedora: ``nss-tools``).
+against what the library thinks NSS writes. Needs Debian's ``libnss3-tools``
+(Fedora: ``nss-tools``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -79,10 +80,10 @@ class TestNSSDB:
 
     @property
     def _scratch(self) -> Path:
-        scratch = getattr(self, "_scratch_dir", None)
+        scratch: Path | None = getattr(self, "_scratch_dir", None)
         if scratch is None:
             scratch = Path(tempfile.mkdtemp(prefix="nsstools-"))
-            self._scratch_dir = scratch
+            self._scratch_dir: Path | None = scratch
         return scratch
 
     def cleanup(self) -> None:

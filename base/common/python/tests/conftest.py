@@ -1,0 +1,5 @@
+"""Shared pytest configuration: fixture modules every test file may use."""
+
+pytest_plugins = [
+    "nssdb_fixtures",
+]
