@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from pki.testing.certs import CA, IssuedCert
 from pki.testing.nsstools import TestNSSDB
 

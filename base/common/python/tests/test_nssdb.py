@@ -16,7 +16,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from nssdb_fixtures import PASSWORD
-
 from pki import PKIException
 from pki.nssdb import (
     BadPasswordError,
