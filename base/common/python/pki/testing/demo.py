@@ -47,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{info.nickname:<40} {info.trust_flags:<10} {key:<4} {info.subject}")
             anchors = db.get_trust_anchors()
             print(f"\nTLS trust anchors: {[a.subject.rfc4514_string() for a in anchors]}")
-            for nickname in ("PKI Administrator", "PKI Administrator EC"):
-                cert, chain, key = db.get_client_credentials(nickname)
+            for name in ("PKI Administrator", "PKI Administrator EC"):
+                cert, chain, key = db.get_client_credentials(name)
                 print(
-                    f"{nickname}: {type(key).__name__} in memory, "
+                    f"{name}: {type(key).__name__} in memory, "
                     f"chain of {len(chain)}, valid until {cert.not_valid_after_utc:%Y-%m-%d}"
                 )
         return 0

@@ -1,0 +1,91 @@
+"""TLS errors that say what went wrong and what to do about it.
+
+They subclass ``ssl.SSLError`` so that urllib3 and requests handle them like any TLS failure
+(``requests.exceptions.SSLError`` wraps them), and ``pki.PKIException`` so that scripts
+catching the package's base exception see them too. ``pki.client`` unwraps them from
+requests' exception chain.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Sequence
+
+from pki import PKIException
+
+__all__ = [
+    "TLSError",
+    "TLSConfigurationError",
+    "FrozenContextError",
+    "ServerCertificateError",
+    "UntrustedServerError",
+    "HostnameMismatchError",
+    "ClientCertificateRequiredError",
+    "ClientCertificateRejectedError",
+    "AmbiguousClientCertificateError",
+    "ProtocolVersionError",
+]
+
+
+class TLSError(ssl.SSLError, PKIException):
+    """A TLS connection failed; the message says why and what to do."""
+
+    def __init__(self, message: str, *, reasons: Sequence[str] = ()) -> None:
+        ssl.SSLError.__init__(self, message)
+        PKIException.__init__(self, message)
+        self.reasons = list(reasons)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (self.__class__, (self.message,))
+
+
+class TLSConfigurationError(PKIException, ValueError):
+    """The TLS settings cannot be applied (bad value in pki.conf or arguments)."""
+
+
+class FrozenContextError(TLSConfigurationError):
+    """Something tried to change a TLS context after it was built.
+
+    A connection's context is built once from pki.conf, the NSS database and the arguments;
+    repeating a setting it already has is harmless, changing one is refused.
+    """
+
+
+class ServerCertificateError(ssl.SSLCertVerificationError, TLSError):
+    """The server's certificate failed verification."""
+
+    def __init__(self, message: str, *, reasons: Sequence[str] = (), verify_code: int = 0):
+        TLSError.__init__(self, message, reasons=reasons)
+        self.verify_code = verify_code
+        self.verify_message = message
+
+
+class UntrustedServerError(ServerCertificateError):
+    """The server's certificate chain does not lead to a trusted CA."""
+
+
+class HostnameMismatchError(ServerCertificateError):
+    """The server's certificate is not valid for the host name or address connected to."""
+
+
+class ClientCertificateRequiredError(TLSError):
+    """The server asked for a client certificate and none was configured."""
+
+
+class ClientCertificateRejectedError(TLSError):
+    """The server refused the client certificate that was sent (a TLS alert)."""
+
+
+class AmbiguousClientCertificateError(TLSError):
+    """Several client certificates fit and nothing decides between them."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        TLSError.__init__(self, message)
+        self.candidates = list(candidates)
+
+
+class ProtocolVersionError(TLSError):
+    """Client and server have no TLS version in common."""
