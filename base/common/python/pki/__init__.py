@@ -69,7 +69,7 @@ class ResourceMessage:
         self.Attributes = AttributeList()
         self.ClassName = class_name
 
-    def add_attribute(self, name: str, value: Any) -> None:
+    def add_attribute(self, name: Any, value: Any) -> None:
         """Append one attribute."""
         self.Attributes.Attribute.append(Attribute(name, value))
 

@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "nssdb_fixtures",
+    "server_fixtures",
 ]

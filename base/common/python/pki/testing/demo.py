@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         with NSSDatabase(spec, password_file=password_conf) as db:
             print(f"\n{'Certificate Nickname':<40} {'Trust':<10} Key  Subject")
             for info in db.list_certs():
-                key = "yes" if info.has_private_key else "no"
-                print(f"{info.nickname:<40} {info.trust_flags:<10} {key:<4} {info.subject}")
+                has_key = "yes" if info.has_private_key else "no"
+                print(f"{info.nickname:<40} {info.trust_flags:<10} {has_key:<4} {info.subject}")
             anchors = db.get_trust_anchors()
             print(f"\nTLS trust anchors: {[a.subject.rfc4514_string() for a in anchors]}")
             for name in ("PKI Administrator", "PKI Administrator EC"):

@@ -58,7 +58,7 @@ class Materials:
     ca: CA
     transport_cert: x509.Certificate
     transport_key: rsa.RSAPrivateKey
-    #: certificates made during bootstrap (server, transport, agent), to record as issued
+    #: certificates made during bootstrap (CA, server, transport, agent), to record as issued
     new_certs: list[x509.Certificate]
 
     @property
@@ -182,4 +182,5 @@ def create(state_dir: Path, first_serial: int = 1) -> Materials:
         db.cleanup()
     os.chmod(state_dir / PASSWORD_CONF, 0o600)
     logger.info("created CA, server, transport and agent certificates in %s", state_dir)
-    return Materials(state_dir, ca, transport_cert, transport_key, [server_cert, transport_cert, agent_cert])
+    new_certs = [ca.cert, server_cert, transport_cert, agent_cert]
+    return Materials(state_dir, ca, transport_cert, transport_key, new_certs)

@@ -1,7 +1,8 @@
 """Dogtag's error responses: a Java exception class name, an HTTP code and a message.
 
 Handlers raise ``DogtagError`` (or one of the helpers below); the HTTP layer turns it into
-the JSON body real Dogtag sends, ``{"Attributes": ..., "ClassName": ..., "Code": ..., "Message": ...}``.
+the JSON body real Dogtag sends:
+``{"Attributes": ..., "ClassName": ..., "Code": ..., "Message": ...}``.
 """
 
 from __future__ import annotations

@@ -111,12 +111,16 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-def json_response(obj: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+def json_response(
+    obj: Any, status: int = 200, headers: list[tuple[str, str]] | None = None
+) -> Response:
     body = json.dumps(obj).encode()
     return Response(status, body, "application/json", list(headers or []))
 
 
-def html_response(status: int, title: str, headers: list[tuple[str, str]] | None = None) -> Response:
+def html_response(
+    status: int, title: str, headers: list[tuple[str, str]] | None = None
+) -> Response:
     """A Tomcat-style HTML error page (401s and non-PKI failures are HTML in Dogtag)."""
     text = (
         f'<!doctype html><html lang="en"><head><title>HTTP Status {status} – {title}</title>'
@@ -228,8 +232,6 @@ class Dispatcher:
     def dispatch(self, req: Request) -> Response:
         if req.api != "rest" and not self.has_v2:
             return Response(404)  # before 11.6 only /rest/ exists
-        if not req.path.startswith("account/"):
-            pass
         if any(req.path.startswith(p) or req.path + "/" == p for p in PROTECTED):
             if req.principal is None:
                 realm = REALMS.get(req.app, "PKI")
@@ -280,6 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "DogtagTestServer"
     sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+
     timeout = 60
     server: DogtagHTTPServer
 
@@ -410,7 +416,7 @@ class DogtagHTTPServer(ThreadingHTTPServer):
             logger.debug("TLS handshake with %s failed: %s", client_address, e)
             return
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
         finally:
             try:
                 tls.close()

@@ -15,8 +15,9 @@ import os
 import secrets
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 STATE_FILE = "state.json"
 _TABLES = ("certs", "ca_requests", "kra_requests", "keys")
