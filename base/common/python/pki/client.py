@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from pki import PKIException
 from pki.conf import ConfSource, TLSSettings, load, load_tls_settings
-from pki.nssdb import NSSDatabase, PasswordCallback
+from pki.nssdb import NSSDatabase, PasswordCallback, Secret
 from pki.tls import (
     ClientIdentity,
     PKISSLContext,
@@ -342,7 +342,7 @@ def _password_kwargs(
     callback: PasswordCallback | None,
 ) -> dict[str, Any]:
     given = {
-        "password": password,
+        "password": None if password is None else Secret(password),
         "password_file": None if password_file is None else os.path.expanduser(password_file),
         "password_callback": callback,
     }

@@ -46,6 +46,7 @@ __all__ = [
     "PrivateKey",
     "trust_string",
     "read_password_file",
+    "Secret",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,15 @@ _INTERNAL_TOKEN_ALIASES = {
 }
 
 _DB_FILES = {"sql": ("cert9.db", "key4.db"), "dbm": ("cert8.db", "key3.db")}
+
+
+class Secret(str):
+    """A password that stays out of ``repr()`` (and so out of tracebacks and debug dumps)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'********'"
 
 
 class DatabaseNotFoundError(NSSError):
@@ -237,11 +247,12 @@ def read_password_file(path: str | os.PathLike[str], token: str = INTERNAL_TOKEN
         if sep:
             entries.setdefault(name, value)
     if not is_conf:
-        return lines[0] if lines else ""
+        return Secret(lines[0] if lines else "")
     wanted = (
         INTERNAL_TOKEN if token.lower() in _INTERNAL_TOKEN_ALIASES else f"hardware-{token}"
     )
-    return entries.get(wanted)
+    found = entries.get(wanted)
+    return None if found is None else Secret(found)
 
 
 def _split_spec(directory: str | os.PathLike[str]) -> tuple[str, Path]:
@@ -287,7 +298,7 @@ class NSSDatabase:
             directory = "~/.dogtag/nssdb"
         self.db_type, self.path = _split_spec(directory)
         self.read_only = read_only
-        self._password = password
+        self._password = None if password is None else Secret(password)
         self._password_file = password_file
         self._password_callback = password_callback
         self._slot: nss.Slot | None = None

@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "nssdb_fixtures",
+    "https_echo",
     "server_fixtures",
 ]

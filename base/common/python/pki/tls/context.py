@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import OpenSSL
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL, crypto
@@ -49,6 +50,9 @@ _TLS13_SUITES = {
 #: Hashed CA directories of the common distributions, read lazily by OpenSSL (cheap to add).
 SYSTEM_CA_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust/extracted/pem")
 _ALPN = ("http/1.1",)
+# pyOpenSSL 24.3 takes cryptography objects for certificates and keys, and later releases
+# deprecate its own X509/PKey wrappers there; older ones need the wrappers.
+_TAKES_CRYPTOGRAPHY = tuple(int(p) for p in OpenSSL.__version__.split(".")[:2]) >= (24, 3)
 _MAX_SESSIONS = 64
 
 
@@ -60,13 +64,17 @@ class ClientIdentity:
     chain: tuple[x509.Certificate, ...]
     key: PrivateKey = field(repr=False)
     nickname: str | None = None
-    openssl_cert: crypto.X509 = field(init=False, repr=False, compare=False)
-    openssl_key: crypto.PKey = field(init=False, repr=False, compare=False)
+    openssl_cert: Any = field(init=False, repr=False, compare=False)
+    openssl_key: Any = field(init=False, repr=False, compare=False)
     issuer_names_der: frozenset[bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "openssl_cert", crypto.X509.from_cryptography(self.cert))
-        object.__setattr__(self, "openssl_key", crypto.PKey.from_cryptography_key(self.key))
+        if _TAKES_CRYPTOGRAPHY:
+            object.__setattr__(self, "openssl_cert", self.cert)
+            object.__setattr__(self, "openssl_key", self.key)
+        else:
+            object.__setattr__(self, "openssl_cert", crypto.X509.from_cryptography(self.cert))
+            object.__setattr__(self, "openssl_key", crypto.PKey.from_cryptography_key(self.key))
         names = {self.cert.issuer.public_bytes()}
         names.update(c.issuer.public_bytes() for c in self.chain)
         names.update(c.subject.public_bytes() for c in self.chain)
@@ -262,7 +270,8 @@ class PKISSLContext:
                 if cert.issuer != cert.subject:  # the server has the root; send the rest
                     chain_certs[cert.fingerprint(_SHA256)] = cert
         for cert in chain_certs.values():
-            self._ctx.add_extra_chain_cert(crypto.X509.from_cryptography(cert))
+            extra = cert if _TAKES_CRYPTOGRAPHY else crypto.X509.from_cryptography(cert)
+            self._ctx.add_extra_chain_cert(extra)
         if len(self.identities) > 1 and not _openssl.FEATURES["cert_callback"]:
             from pki.tls.errors import AmbiguousClientCertificateError
 

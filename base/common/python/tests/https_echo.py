@@ -1,0 +1,126 @@
+"""A small real HTTPS server (stdlib ssl, in a thread) that reports what the TLS layer saw.
+
+Each GET answers JSON: the client certificate's subject (or null), the TLS version, whether
+the session was resumed, and a connection counter. Like urllib3's dummy servers, it is a
+real server on 127.0.0.1, not a mock.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from pki.testing.certs import CA
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        sock = self.connection
+        assert isinstance(sock, ssl.SSLSocket)
+        cert = sock.getpeercert()
+        subject = None
+        if cert:
+            subject = ",".join(f"{k}={v}" for rdn in cert["subject"] for k, v in rdn)
+        body = json.dumps(
+            {
+                "subject": subject,
+                "version": sock.version(),
+                "reused": sock.session_reused,
+                "path": self.path,
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.context = context
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        sock, addr = super().get_request()
+        sock.settimeout(10)
+        try:
+            return self.context.wrap_socket(sock, server_side=True), addr
+        except (ssl.SSLError, OSError):
+            sock.close()
+            raise
+
+    def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
+        pass  # failed handshakes are what some tests provoke
+
+
+@dataclass
+class EchoServer:
+    url: str
+    port: int
+    ca: CA
+    ca_path: Path
+    server: _TLSServer
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_echo_server(
+    tmp_path: Path,
+    ca: CA,
+    *,
+    dns_names: tuple[str, ...] = ("localhost",),
+    ip_addresses: tuple[str, ...] = ("127.0.0.1",),
+    client_cas: tuple[CA, ...] = (),
+    require_client_cert: bool = False,
+    max_version: ssl.TLSVersion | None = None,
+) -> EchoServer:
+    """Start a server with a certificate from ``ca`` that accepts client certs from
+    ``client_cas`` (default: ``ca``)."""
+    issued = ca.issue_cert(
+        "echo server", usages=("server",), dns_names=dns_names, ip_addresses=ip_addresses
+    )
+    cert_path = tmp_path / "echo-server.pem"
+    key_path = tmp_path / "echo-server.key"
+    cert_path.write_bytes(issued.cert_pem)
+    key_path.write_bytes(issued.key_pem())
+    ca_path = tmp_path / "echo-ca.pem"
+    ca_path.write_bytes(ca.cert_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    key_path.unlink()
+    for client_ca in client_cas or (ca,):
+        context.load_verify_locations(cadata=client_ca.cert_pem.decode())
+    context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+    if max_version is not None:
+        context.maximum_version = max_version
+    server = _TLSServer(context)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    return EchoServer(f"https://127.0.0.1:{port}", port, ca, ca_path, server)
+
+
+@pytest.fixture(scope="module")
+def echo_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA):
+    """An HTTPS echo server whose certificate comes from the session's test CA."""
+    server = start_echo_server(tmp_path_factory.mktemp("echo"), test_ca)
+    yield server
+    server.stop()

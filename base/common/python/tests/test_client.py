@@ -1,0 +1,285 @@
+"""PKIConnection and PKISSLContext over real TLS to a local HTTPS server."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+import textwrap
+import threading
+import warnings
+
+import pytest
+import requests
+import urllib3
+from https_echo import start_echo_server
+from nssdb_fixtures import PASSWORD
+from pki.client import PKIClient, PKIConnection
+from pki.nssdb import BadPasswordError, CertificateNotFoundError, DatabaseNotFoundError
+from pki.testing.certs import CA
+from pki.tls import FEATURES, FrozenContextError, PKISSLContext, UntrustedServerError
+
+
+def connect(server, agent, **kwargs) -> PKIConnection:
+    kwargs.setdefault("nssdb", agent.spec)
+    kwargs.setdefault("nssdb_password", agent.password)
+    return PKIConnection("https", "127.0.0.1", str(server.port), **kwargs)
+
+
+def test_openssl_features_this_project_relies_on_are_present():
+    # If pyOpenSSL/cryptography drop one of these bindings, certificate selection by CA list,
+    # TLS 1.3 post-handshake auth or in-handshake host name checks silently degrade: fail here.
+    assert FEATURES == {
+        "hostname_verification": True,
+        "post_handshake_auth": True,
+        "cert_callback": True,
+        "verify_result": True,
+    }
+
+
+def test_authenticated_request_from_nssdb(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    body = conn.get("/ca/rest/certs").json()
+    assert body["subject"] == "organizationName=Example,commonName=PKI Administrator"
+    assert body["path"] == "/ca/rest/certs"
+
+
+def test_ec_client_key_and_dbm_database(echo_server, dbm_db):
+    conn = connect(echo_server, dbm_db, nickname="PKI Administrator EC")
+    assert conn.get("/").json()["subject"].endswith("commonName=PKI Administrator EC")
+
+
+def test_construction_touches_neither_nss_nor_network(tmp_path, echo_server):
+    conn = PKIConnection(
+        "https", "127.0.0.1", str(echo_server.port), nssdb=tmp_path / "missing",
+        nickname="x", nssdb_password="y",
+    )
+    # the database layer's error appears at the first request, unchanged
+    with pytest.raises(DatabaseNotFoundError):
+        conn.get("/")
+
+
+def test_database_errors_pass_through(echo_server, sql_db):
+    with pytest.raises(BadPasswordError):
+        connect(echo_server, sql_db, nssdb_password="wrong").get("/")
+    with pytest.raises(CertificateNotFoundError, match="'PKI Administrator EC'"):
+        connect(echo_server, sql_db, nickname="nobody").get("/")
+
+
+class CountingConnection(PKIConnection):
+    builds = 0
+
+    def _build_context(self) -> PKISSLContext:
+        type(self).builds += 1
+        return super()._build_context()
+
+
+def test_one_context_per_connection_shared_by_every_request(echo_server, sql_db):
+    CountingConnection.builds = 0
+    conn = CountingConnection(
+        "https", "127.0.0.1", str(echo_server.port),
+        nssdb=sql_db.spec, nssdb_password=PASSWORD, nickname="PKI Administrator",
+    )
+    context = conn.get_ssl_context()
+    for _ in range(3):
+        conn.get("/", headers={"Connection": "close"})
+    conn.post("/", payload="{}")
+    assert CountingConnection.builds == 1
+    pools = conn.session.get_adapter(echo_server.url).poolmanager.pools
+    pool_contexts = {id(pools[key].conn_kw["ssl_context"]) for key in pools.keys()}
+    assert pool_contexts == {id(context)}
+
+
+def test_new_connections_resume_the_tls_session(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    results = [conn.get("/", headers={"Connection": "close"}).json() for _ in range(4)]
+    assert results[0]["reused"] is False
+    assert all(r["reused"] for r in results[1:]), results
+    # a resumed session still carries the client certificate
+    assert all(r["subject"].endswith("commonName=PKI Administrator") for r in results)
+
+
+def test_threads_share_one_connection(echo_server, sql_db):
+    CountingConnection.builds = 0
+    conn = CountingConnection(
+        "https", "127.0.0.1", str(echo_server.port),
+        nssdb=sql_db.spec, nssdb_password=PASSWORD, nickname="PKI Administrator",
+    )
+    errors: list[BaseException] = []
+    subjects: set[str] = set()
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                subjects.add(conn.get("/").json()["subject"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert CountingConnection.builds == 1
+    assert len(subjects) == 1
+
+
+def test_environment_ca_bundle_does_not_replace_configured_trust(
+    echo_server, sql_db, tmp_path, monkeypatch
+):
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes(CA("Some Other CA").cert_pem)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(other))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(other))
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator", trust_env=True)
+    assert conn.get("/").status_code == 200
+
+
+def test_untrusted_server_names_issuer_and_fix(tmp_path, sql_db):
+    stranger = CA("Stranger CA", organization="Elsewhere")
+    server = start_echo_server(tmp_path, stranger)
+    try:
+        conn = connect(server, sql_db, conf={"PKI_CLIENT_SYSTEM_TRUST": "false"})
+        with pytest.raises(UntrustedServerError) as info:
+            conn.get("/")
+    finally:
+        server.stop()
+    message = str(info.value)
+    assert "CN=Stranger CA" in message and "certutil -A" in message
+    assert isinstance(info.value, ssl.SSLError)
+
+
+def test_verify_false_connects_with_requests_warning(tmp_path, sql_db):
+    server = start_echo_server(tmp_path, CA("Stranger CA"), client_cas=(sql_db.ca,))
+    try:
+        conn = connect(server, sql_db, verify=False, nickname="PKI Administrator")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert conn.get("/").status_code == 200
+    finally:
+        server.stop()
+    assert any(issubclass(w.category, urllib3.exceptions.InsecureRequestWarning) for w in caught)
+
+
+def test_pem_authentication_still_works(echo_server, sql_db, tmp_path):
+    cert = tmp_path / "agent.pem"
+    key = tmp_path / "agent.key"
+    cert.write_bytes(sql_db.ec.cert_pem)
+    key.write_bytes(sql_db.ec.key_pem())
+    conn = PKIConnection(
+        "https", "127.0.0.1", str(echo_server.port), cert_paths=[str(echo_server.ca_path)]
+    )
+    conn.set_authentication_cert(str(cert), str(key))
+    assert conn.get("/").json()["subject"].endswith("commonName=PKI Administrator EC")
+
+
+def test_settings_from_pki_conf(echo_server, sql_db, tmp_path):
+    password_conf = tmp_path / "password.conf"
+    password_conf.write_text(f"internal={PASSWORD}\n")
+    conn = PKIConnection(
+        "https", "127.0.0.1", str(echo_server.port),
+        conf={
+            "PKI_CLIENT_DATABASE": sql_db.spec,
+            "PKI_CLIENT_CERT_NICKNAME": "PKI Administrator EC",
+            "PKI_CLIENT_PASSWORD_FILE": str(password_conf),
+            "SSL_STREAM_VERSION_MIN": "TLS_1_3",
+        },
+    )
+    body = conn.get("/").json()
+    assert body["subject"].endswith("commonName=PKI Administrator EC")
+    assert body["version"] == "TLSv1.3"
+
+
+def test_tls_1_2_when_asked(echo_server, sql_db):
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={"SSL_STREAM_VERSION_MAX": "TLS_1_2"},
+    )
+    assert conn.get("/").json()["version"] == "TLSv1.2"
+
+
+def test_context_is_frozen_but_tolerates_urllib3_repeats(echo_server, sql_db):
+    context = connect(echo_server, sql_db, nickname="PKI Administrator").get_ssl_context()
+    # what urllib3 does on every new connection: harmless
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.set_alpn_protocols(["http/1.1"])
+    context.load_verify_locations(None, None, None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # real changes are refused with a clear error
+    with pytest.raises(FrozenContextError, match="verify=False"):
+        context.verify_mode = ssl.CERT_NONE
+    with pytest.raises(FrozenContextError, match="cert_paths"):
+        context.load_verify_locations("/etc/ssl/certs/ca-certificates.crt")
+    with pytest.raises(FrozenContextError, match="client certificate"):
+        context.load_cert_chain("agent.pem")
+    with pytest.raises(FrozenContextError, match="SSL_STREAM_VERSION"):
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+    with pytest.raises(FrozenContextError):
+        context.set_alpn_protocols(["h2"])
+
+
+def test_requests_session_cannot_switch_off_verification(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    conn.get("/")
+    # the adapter keeps the connection's trust whatever requests is told per call
+    assert conn.session.get(echo_server.url + "/", verify="/nonexistent").status_code == 200
+
+
+def test_no_secret_in_reprs(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    context = conn.get_ssl_context()
+    for text in (repr(conn), repr(context), repr(context.identities), str(vars(conn))):
+        assert PASSWORD not in text
+        assert "PRIVATE KEY" not in text
+
+
+def test_pki_client_set_client_auth_nssdb(echo_server, sql_db):
+    client = PKIClient(echo_server.url, api_version="v2")
+    client.set_client_auth(nssdb=sql_db.spec, nickname="PKI Administrator",
+                           nssdb_password=PASSWORD)
+    assert client.get_api_path() == "v2"
+    body = client.connection.get("/x").json()
+    assert body["subject"].endswith("commonName=PKI Administrator")
+
+
+_AUDIT_SCRIPT = textwrap.dedent(
+    """
+    import os, sys
+    writes = []
+    def hook(event, args):
+        if event == "open":
+            path, mode, flags = args
+            if (mode and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            ):
+                writes.append(path)
+        elif event in ("tempfile.mkstemp", "tempfile.mkdtemp", "os.mkdir"):
+            writes.append(args[0] if args else event)
+    from pki.client import PKIConnection
+    sys.addaudithook(hook)
+    conn = PKIConnection("https", "127.0.0.1", sys.argv[1], nssdb=sys.argv[2],
+                         nssdb_password_file=sys.argv[3], nickname="PKI Administrator")
+    print(conn.get("/").json()["subject"])
+    print(repr(writes))
+    """
+)
+
+
+def test_audit_hook_full_request_writes_nothing(echo_server, sql_db, tmp_path):
+    pw = tmp_path / "password.conf"
+    pw.write_text(f"internal={PASSWORD}\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run(
+        [sys.executable, "-c", _AUDIT_SCRIPT, str(echo_server.port), sql_db.spec, str(pw)],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout.splitlines()
+    assert out[0].endswith("commonName=PKI Administrator")
+    assert out[1] == "[]"
+
+
+def test_http_errors_still_raise(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    with pytest.raises(requests.exceptions.HTTPError):
+        conn.delete("/")  # the echo server has no DELETE: 501

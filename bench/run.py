@@ -1,0 +1,254 @@
+"""Benchmark: NSSDB client authentication (pki.client) against the PEM status quo, and the limit.
+
+    python bench/run.py [--quick] [--json FILE] [--png FILE]
+
+Starts nginx on loopback, builds an NSS database and PEM files for one client identity, and
+measures every scenario for every contender in the same run: rounds of interleaved
+measurements (a, b, then b, a in the next round, to cancel ordering effects), median reported.
+Prints a table and, as the last line, ``RATIOS ...`` (see issue 5 and bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PKI_PATH = HERE.parent / "base" / "common" / "python"
+try:
+    import pki.testing  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(PKI_PATH))
+
+import contenders  # noqa: E402
+import fixtures  # noqa: E402
+import report  # noqa: E402
+import scenarios  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="3 rounds, short s_time (< 2 minutes)")
+    p.add_argument("--json", type=Path, help="write all figures and the machine here")
+    p.add_argument(
+        "--png",
+        type=Path,
+        help="ratio chart (default: next to --json, or bench/results/ratios.png)",
+    )
+    p.add_argument("--rounds", type=int, help="rounds of interleaved measurements")
+    p.add_argument("--key-type", default="rsa", choices=["rsa", "ec"], help="client/server keys")
+    p.add_argument("--nginx", help="nginx binary (default: from PATH, installed if missing)")
+    args = p.parse_args()
+    args.rounds = args.rounds or (3 if args.quick else 5)
+    args.s_time_seconds = 2 if args.quick else 5
+    args.coldstart_runs = 10
+    args.png = args.png or (
+        args.json.with_suffix(".png") if args.json else HERE / "results" / "ratios.png"
+    )
+    return args
+
+
+class Samples:
+    """samples[scenario][contender] = [values], plus notes and errors for the report."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, list[float]]] = {s: {} for s in report.SCENARIOS}
+        self.notes: dict[str, dict[str, str]] = {s: {} for s in report.SCENARIOS}
+        self.errors: dict[str, dict[str, str]] = {s: {} for s in report.SCENARIOS}
+        self.threads_errors: dict[str, int] = {}
+        self.s_time: list[float] = []
+        self.s_time_error: str | None = None
+
+    def add(self, scenario: str, contender: str, value: float, note: str = "") -> None:
+        self.values[scenario].setdefault(contender, []).append(value)
+        if note:
+            self.notes[scenario][contender] = note
+
+    def medians(self) -> dict[str, dict[str, float | None]]:
+        return {s: {c: report.median(v) for c, v in per.items()} for s, per in self.values.items()}
+
+
+def measure(scenario: str, name: str, creds, nginx, samples: Samples) -> None:
+    """One sample of one scenario for client contender ``name`` (a fresh client object)."""
+    port = nginx.port_full if scenario == "newconn" else nginx.port_resume
+    try:
+        client = contenders.CLIENTS[name](creds, port)
+        try:
+            if scenario == "keepalive":
+                samples.add(scenario, name, *scenarios.keepalive(client, 500))
+            elif scenario in ("newconn", "resumed"):
+                samples.add(scenario, name, *scenarios.new_connections(client, 200))
+            elif scenario == "bulk":
+                samples.add(scenario, name, *scenarios.bulk(client))
+            elif scenario == "threads":
+                rate, errors, note = scenarios.threads(client, 16, 100)
+                samples.add(scenario, name, rate, note)
+                samples.threads_errors[name] = samples.threads_errors.get(name, 0) + errors
+        finally:
+            client.close()
+    except Exception as e:
+        samples.errors[scenario][name] = f"{type(e).__name__}: {e}"
+
+
+def run_rounds(names: list[str], creds, nginx, args, samples: Samples) -> None:
+    """All client scenarios, interleaved, then openssl s_time next to each newconn."""
+    for i in range(args.rounds):
+        order = names if i % 2 == 0 else names[::-1]
+        for scenario in ("keepalive", "newconn", "resumed", "bulk", "threads"):
+            log(f"round {i + 1}/{args.rounds}: {scenario}")
+            for name in order:
+                measure(scenario, name, creds, nginx, samples)
+            if scenario == "newconn":
+                try:
+                    rate, _ = scenarios.s_time(creds, nginx.port_full, args.s_time_seconds)
+                    samples.s_time.append(rate)
+                except Exception as e:
+                    samples.s_time_error = str(e)
+
+
+def run_coldstart(names: list[str], creds, nginx, args, tmp: Path, samples: Samples) -> None:
+    """Fresh processes, interleaved; one untimed run each first (byte-compilation, page cache)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PKI_PATH), env.get("PYTHONPATH")]))
+    commands = {
+        n: contenders.coldstart_command(n, creds, nginx.port_resume, str(tmp))
+        for n in names + ["c"]
+    }
+    log(f"coldstart: {args.coldstart_runs} runs of {', '.join(commands)}")
+    for i in range(args.coldstart_runs + 1):
+        order = list(commands) if i % 2 == 0 else list(commands)[::-1]
+        for name in order:
+            try:
+                ms = scenarios.coldstart(commands[name], env)
+                if i > 0:
+                    samples.add("coldstart", name, ms)
+            except Exception as e:
+                samples.errors["coldstart"][name] = f"{type(e).__name__}: {e}"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    args = parse_args()
+    # Loopback only, even where a proxy is configured (inherited by the cold-start processes).
+    os.environ["NO_PROXY"] = ",".join(filter(None, ["127.0.0.1", os.environ.get("NO_PROXY")]))
+    os.environ.pop("no_proxy", None)
+    started = time.monotonic()
+    tmp = fixtures.private_tmpdir()
+    log(f"setting up in {tmp}")
+    creds = fixtures.make_credentials(tmp, args.key_type)
+    fixtures.make_big_file(tmp)
+    nginx = fixtures.Nginx(args.nginx or fixtures.find_nginx(), tmp)
+    nginx.start()
+
+    unavailable = contenders.nss_unavailable(creds, nginx.port_resume)
+    names = ["b"] if unavailable else ["a", "b"]
+    if unavailable:
+        log(f"contender (a) unavailable: {unavailable}")
+
+    samples = Samples()
+    run_rounds(names, creds, nginx, args, samples)
+    run_coldstart(names, creds, nginx, args, tmp, samples)
+
+    medians = samples.medians()
+    for per in medians.values():
+        for c in "abc":
+            per.setdefault(c, None)
+    ratios = report.ratios(medians)
+    s_time_rate = report.median(samples.s_time)
+    threads_errors = None if unavailable else samples.threads_errors.get("a")
+    line = report.ratios_line(ratios, threads_errors)
+    machine = report.machine_info(nginx.version())
+    elapsed = time.monotonic() - started
+
+    print(
+        f"dogtag-pki bench ({'quick' if args.quick else 'full'}): {args.rounds} rounds, "
+        f"medians; coldstart median of {args.coldstart_runs}; {args.key_type} keys"
+    )
+    print(
+        f"machine: {machine['nproc']} CPUs ({machine['cpu']}), Python {machine['python']}, "
+        f"{machine['openssl_cli']}, cryptography's {machine['openssl_cryptography']}, "
+        f"NSS {machine['nss']}, nginx {machine['nginx']}"
+    )
+    print()
+    print(report.table(medians, ratios, s_time_rate, samples.threads_errors, contenders.LABELS))
+    print()
+    print("checks (last sample):")
+    for scenario in report.SCENARIOS:
+        for c, note in samples.notes[scenario].items():
+            print(f"  {scenario:<10} {contenders.LABELS[c]:<11} {note}")
+    problems = [(s, c, e) for s, per in samples.errors.items() for c, e in per.items()]
+    if unavailable:
+        problems.insert(0, ("all", "a", unavailable))
+    if samples.s_time_error:
+        problems.append(("s_time", "-", samples.s_time_error))
+    if problems:
+        print("errors:")
+        for s, c, e in problems:
+            print(f"  {s:<10} {contenders.LABELS.get(c, c):<11} {e}")
+    print(f"elapsed: {elapsed:.0f} s")
+
+    data = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine,
+        "config": {
+            "quick": args.quick,
+            "rounds": args.rounds,
+            "key_type": args.key_type,
+            "keepalive_gets": 500,
+            "newconn_gets": 200,
+            "resumed_gets": 200,
+            "bulk_bytes": fixtures.BIG_SIZE,
+            "threads": [16, 100],
+            "coldstart_runs": args.coldstart_runs,
+            "s_time_seconds": args.s_time_seconds,
+        },
+        "contender_a_unavailable": unavailable,
+        "scenarios": {
+            s: {
+                "unit": unit,
+                "higher_is_better": higher,
+                "samples": samples.values[s],
+                "median": {c: v for c, v in medians[s].items() if v is not None},
+                "notes": samples.notes[s],
+                "errors": samples.errors[s],
+            }
+            for s, (unit, higher) in report.SCENARIOS.items()
+        },
+        "threads_errors": samples.threads_errors,
+        "s_time": {
+            "unit": "handshakes/s",
+            "samples": samples.s_time,
+            "median": s_time_rate,
+            "error": samples.s_time_error,
+        },
+        "ratios": ratios,
+        "targets": {n: t for n, (t, _) in report.TARGETS.items()},
+        "ratios_line": line,
+        "elapsed_seconds": round(elapsed, 1),
+    }
+    if args.json:
+        report.write_json(args.json, data)
+        log(f"wrote {args.json}")
+    try:
+        title = (
+            f"dogtag-pki bench ({'quick' if args.quick else 'full'}): (a) NSSDB vs (b) PEM"
+            f" and (c) export, medians of {args.rounds} rounds\n{machine['nproc']} CPUs, Python "
+            f"{machine['python']}, {machine['openssl_cli']}, NSS {machine['nss']}"
+        )
+        report.plot(ratios, args.png, title)
+        log(f"wrote {args.png}")
+    except ImportError:
+        log("matplotlib missing: no chart (pip install -r bench/requirements.txt)")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
