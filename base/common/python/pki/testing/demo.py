@@ -1,64 +1,130 @@
-"""The demo: an agent certificate in a password-protected NSS database, read in place.
+"""The demo: a Dogtag-compatible server, an agent certificate in an NSS database, real requests.
 
-Run ``python -m pki.testing.demo``. It builds a throw-away NSS database with NSS's own
-tools (a CA trusted ``CT,C,C`` and an agent certificate with its key, as Dogtag's installer
-leaves them), then opens it with ``pki.nssdb`` and shows what a client gets from it:
-the certificates with their trust, the trust anchors, and the agent's key in memory.
+Run ``python -m pki.testing.demo``. It starts ``python -m pki.testing.server`` on a free
+loopback port (the server creates its CA and the agent's password-protected NSS database,
+as Dogtag's installer would), then, as the agent, authenticates from that NSS database with
+no PEM file anywhere: it shows the database, enrols a certificate from a fresh CSR, approves
+it, revokes and restores it, archives a secret in the KRA and retrieves it, and lists the
+certificates.
 """
 
 from __future__ import annotations
 
 import argparse
-import secrets
+import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+import pki.account
+import pki.cert
+import pki.key
+from pki.client import PKIConnection
 from pki.nssdb import NSSDatabase
-from pki.testing.certs import CA
-from pki.testing.nsstools import TestNSSDB
 
 
-def build_database(directory: Path) -> tuple[str, Path]:
-    """Make an agent database like Dogtag's in ``directory``; return its spec and password.conf."""
-    password = secrets.token_urlsafe(16)
-    ca = CA("Demo CA Signing Certificate", organization="Example Demo")
-    db = TestNSSDB(directory / "nssdb", password, "sql")
-    db.add_ca("CA Signing Certificate", ca.cert, "CT,C,C")
-    db.add_identity("PKI Administrator", ca.issue_cert("PKI Administrator"))
-    db.add_identity("PKI Administrator EC", ca.issue_cert("PKI Administrator EC", key_type="ec"))
-    db.cleanup()
-    return db.spec, db.write_password_conf(directory / "password.conf")
+def start_server(state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """Start the test server and read its one-line JSON start message."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pki.testing.server", "--port", "0", "--state-dir", str(state_dir)],
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        raise SystemExit(f"the test server did not start (exit status {proc.returncode})")
+    return proc, json.loads(line)
+
+
+def make_csr(common_name: str) -> str:
+    """A PKCS#10 request with a fresh EC key (the key stays in this process)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def run(info: dict[str, Any]) -> None:
+    print(f"server: {info['url']}   agent database: {info['nssdb']}")
+    with NSSDatabase(info["nssdb"], password_file=info["password_file"]) as db:
+        print(f"\n{'Certificate Nickname':<32} {'Trust':<10} Key  Subject")
+        for cert_info in db.list_certs():
+            has_key = "yes" if cert_info.has_private_key else "no"
+            print(
+                f"{cert_info.nickname:<32} {cert_info.trust_flags:<10} {has_key:<4} "
+                f"{cert_info.subject}"
+            )
+
+    host_port = info["url"].split("://", 1)[1]
+    host, port = host_port.rsplit(":", 1)
+    conn = PKIConnection(
+        "https", host, port,
+        nssdb=info["nssdb"], nickname=info["nickname"], nssdb_password_file=info["password_file"],
+    )
+    account = pki.account.AccountClient(conn, subsystem="ca")
+    who = account.login()
+    print(f"\nlogged in over TLS as {who.get('id') if isinstance(who, dict) else who}")
+
+    certs = pki.cert.CertClient(conn)
+    inputs = {"cert_request_type": "pkcs10", "cert_request": make_csr("demo.example.com")}
+    enrolled = certs.enroll_cert("caServerCert", inputs)
+    serial = enrolled[0].cert.serial_number
+    print(f"enrolled, approved and issued certificate {serial}: {enrolled[0].cert.subject_dn}")
+    certs.hold_cert(serial, comments="demo hold")
+    print(f"  on hold: {certs.get_cert(serial).status}")
+    certs.unrevoke_cert(serial)
+    print(f"  released: {certs.get_cert(serial).status}")
+    account.logout()
+
+    kra_account = pki.account.AccountClient(conn, subsystem="kra")
+    kra_account.login()
+    keys = pki.key.KeyClient(conn)
+    client_key_id = f"demo-vault-{os.getpid()}"
+    secret = b"a secret kept by the KRA"
+    archived = keys.archive_key(client_key_id, pki.key.KeyClient.PASS_PHRASE_TYPE, secret)
+    key_id = archived.get_key_id()
+    retrieved = keys.retrieve_key(key_id)
+    same = "same bytes" if retrieved.data == secret else "DIFFERENT BYTES"
+    print(f"archived a secret in the KRA as key {key_id}, retrieved it: {same}")
+    kra_account.logout()
+
+    print("\ncertificates on the server:")
+    for data in certs.list_certs():
+        print(f"  {data.serial_number:<20} {data.status:<8} {data.subject_dn}")
+    if retrieved.data != secret:
+        raise SystemExit("the KRA returned different bytes")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="keep the demo directory")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--state-dir", help="reuse this server state directory")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="dogtag-pki-demo-"))
+    state_dir = Path(args.state_dir or tempfile.mkdtemp(prefix="dogtag-pki-demo-"))
+    proc, info = start_server(state_dir)
     try:
-        spec, password_conf = build_database(workdir)
-        print(f"NSS database {spec} (password in {password_conf})")
-        with NSSDatabase(spec, password_file=password_conf) as db:
-            print(f"\n{'Certificate Nickname':<40} {'Trust':<10} Key  Subject")
-            for info in db.list_certs():
-                has_key = "yes" if info.has_private_key else "no"
-                print(f"{info.nickname:<40} {info.trust_flags:<10} {has_key:<4} {info.subject}")
-            anchors = db.get_trust_anchors()
-            print(f"\nTLS trust anchors: {[a.subject.rfc4514_string() for a in anchors]}")
-            for name in ("PKI Administrator", "PKI Administrator EC"):
-                cert, chain, key = db.get_client_credentials(name)
-                print(
-                    f"{name}: {type(key).__name__} in memory, "
-                    f"chain of {len(chain)}, valid until {cert.not_valid_after_utc:%Y-%m-%d}"
-                )
-        return 0
+        run(info)
     finally:
-        if args.keep:
-            print(f"\nkept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        if not args.state_dir:
+            shutil.rmtree(state_dir, ignore_errors=True)
+    print("\ndemo finished: every request above was authenticated from the NSS database")
+    return 0
 
 
 if __name__ == "__main__":
