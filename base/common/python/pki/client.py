@@ -154,10 +154,13 @@ class PKIConnection:
         self.session = requests.Session()
         self.session.trust_env = trust_env  # type: ignore[assignment]
         self.session.verify = self._verify
-        self._adapter = PKIHTTPAdapter(self.get_ssl_context)
+        self._adapter = self._new_adapter()
         self.session.mount("https://", self._adapter)
         if accept:
             self.session.headers.update({"Accept": accept})
+
+    #: TLS connections kept alive per server (requests' default is 10)
+    POOL_SIZE = 32
 
     def __repr__(self) -> str:
         return f"<PKIConnection {self.serverURI}>"
@@ -199,8 +202,14 @@ class PKIConnection:
         with self._context_lock:
             self._context = None
         self._adapter.close()  # drop pools bound to the old context
-        self._adapter = PKIHTTPAdapter(self.get_ssl_context)
+        self._adapter = self._new_adapter()
         self.session.mount("https://", self._adapter)
+
+    def _new_adapter(self) -> PKIHTTPAdapter:
+        # A connection is meant to be shared by threads: keep up to POOL_SIZE TLS
+        # connections alive per server instead of requests' 10, so that 16 threads do not
+        # keep discarding (and re-handshaking) connections.
+        return PKIHTTPAdapter(self.get_ssl_context, pool_maxsize=self.POOL_SIZE)
 
     # -- the TLS context -----------------------------------------------------------------
 

@@ -302,6 +302,7 @@ class NSSDatabase:
         self._password_file = password_file
         self._password_callback = password_callback
         self._slot: nss.Slot | None = None
+        self._certs: list[CertInfo] | None = None  # what the open database holds
         self._lock = threading.RLock()
 
     @property
@@ -335,6 +336,7 @@ class NSSDatabase:
         """Close the database; NSS shuts down when no database is left open."""
         with self._lock:
             slot, self._slot = self._slot, None
+            self._certs = None
             if slot is not None:
                 nss.close_user_db(slot)
                 logger.debug("closed NSS database %s", self.spec)
@@ -415,9 +417,16 @@ class NSSDatabase:
     # -- queries -------------------------------------------------------------------------
 
     def list_certs(self) -> list[CertInfo]:
-        """Every certificate in this database, with nickname, dates, trust and key presence."""
+        """Every certificate in this database, with nickname, dates, trust and key presence.
+
+        The listing is read once per ``open()`` (NSS takes several milliseconds for it) and
+        reused by the other queries until ``close()``.
+        """
         with self._lock:
-            return [_cert_info(raw) for raw in nss.list_certs(self._require_open())]
+            slot = self._require_open()
+            if self._certs is None:
+                self._certs = [_cert_info(raw) for raw in nss.list_certs(slot)]
+            return list(self._certs)
 
     def _certs_named(self, nickname: str) -> list[CertInfo]:
         certs = self.list_certs()
@@ -518,11 +527,18 @@ class NSSDatabase:
                 f"cannot export the private key of {info.nickname!r} from {self.spec}: "
                 f"{exc.error_name or exc}"
             ) from None
-        key = load_der_private_key(encrypted, password)
+        # NSS already holds this key as valid; cryptography's RSA validation would recheck the
+        # primes (about 25 ms). What matters here, that the key belongs to the certificate, is
+        # checked below.
+        key = load_der_private_key(encrypted, password, unsafe_skip_rsa_key_validation=True)
         if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
             raise PrivateKeyNotFoundError(
                 f"the key of {info.nickname!r} is a {type(key).__name__}: only RSA and EC "
                 "keys are supported for TLS client authentication"
+            )
+        if key.public_key().public_numbers() != info.certificate.public_key().public_numbers():
+            raise PrivateKeyNotFoundError(
+                f"the key NSS returned for {info.nickname!r} does not match its certificate"
             )
         return key
 
