@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import ssl
-import subprocess
-import sys
-import textwrap
 import threading
 import warnings
 
 import pytest
 import requests
 import urllib3
+from audit_hook import run_audited
 from https_echo import start_echo_server
 from nssdb_fixtures import PASSWORD
 from pki.client import PKIClient, PKIConnection
@@ -244,37 +241,20 @@ def test_pki_client_set_client_auth_nssdb(echo_server, sql_db):
     assert body["subject"].endswith("commonName=PKI Administrator")
 
 
-_AUDIT_SCRIPT = textwrap.dedent(
-    """
-    import os, sys
-    writes = []
-    def hook(event, args):
-        if event == "open":
-            path, mode, flags = args
-            if (mode and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-            ):
-                writes.append(path)
-        elif event in ("tempfile.mkstemp", "tempfile.mkdtemp", "os.mkdir"):
-            writes.append(args[0] if args else event)
-    from pki.client import PKIConnection
-    sys.addaudithook(hook)
-    conn = PKIConnection("https", "127.0.0.1", sys.argv[1], nssdb=sys.argv[2],
-                         nssdb_password_file=sys.argv[3], nickname="PKI Administrator")
-    print(conn.get("/").json()["subject"])
-    print(repr(writes))
-    """
-)
-
-
 def test_audit_hook_full_request_writes_nothing(echo_server, sql_db, tmp_path):
     pw = tmp_path / "password.conf"
     pw.write_text(f"internal={PASSWORD}\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run(
-        [sys.executable, "-c", _AUDIT_SCRIPT, str(echo_server.port), sql_db.spec, str(pw)],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout.splitlines()
+    out = run_audited(
+        "from pki.client import PKIConnection",
+        """
+        conn = PKIConnection("https", "127.0.0.1", sys.argv[1], nssdb=sys.argv[2],
+                             nssdb_password_file=sys.argv[3], nickname="PKI Administrator")
+        print(conn.get("/").json()["subject"])
+        """,
+        str(echo_server.port),
+        sql_db.spec,
+        str(pw),
+    )
     assert out[0].endswith("commonName=PKI Administrator")
     assert out[1] == "[]"
 

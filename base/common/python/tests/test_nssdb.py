@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from audit_hook import run_audited
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -384,29 +385,16 @@ def test_read_only_never_modifies_the_files(request, fixture):
     assert _checksums(agent.db.directory) == before
 
 
-_AUDIT_SCRIPT = textwrap.dedent(
-    """
-    import os, sys
-    writes = []
-    def hook(event, args):
-        if event == "open":
-            path, mode, flags = args
-            if (mode and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-            ):
-                writes.append((event, path))
-        elif event in ("tempfile.mkstemp", "tempfile.mkdtemp", "os.mkdir", "os.rename",
-                       "os.remove", "shutil.copyfile"):
-            writes.append((event, args[0] if args else None))
-    from pki.nssdb import NSSDatabase
-    sys.addaudithook(hook)
-    with NSSDatabase(sys.argv[1], password_file=sys.argv[2]) as db:
-        cert, chain, key = db.get_client_credentials("PKI Administrator")
-        db.get_client_credentials("PKI Administrator EC")
-    print(repr(writes))
-    print(type(key).__name__)
-    """
-)
+def test_audit_harness_catches_writes(tmp_path):
+    # the audit tests below can only fail if the harness sees writes: prove that it does
+    target = tmp_path / "written.txt"
+    out = run_audited(
+        "import tempfile",
+        "open(sys.argv[1], 'w').close(); tempfile.mkdtemp(dir=sys.argv[2])",
+        str(target),
+        str(tmp_path),
+    )
+    assert str(target) in out[-1] and "tempfile.mkdtemp" in out[-1]
 
 
 def test_audit_hook_sees_no_write_and_no_temp_file(sql_db, tmp_path):
@@ -414,15 +402,19 @@ def test_audit_hook_sees_no_write_and_no_temp_file(sql_db, tmp_path):
     pw.write_text(f"internal={PASSWORD}\n")
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run(
-        [sys.executable, "-c", _AUDIT_SCRIPT, sql_db.spec, str(pw)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout.splitlines()
-    assert out == ["[]", "RSAPrivateKey"]
+    out = run_audited(
+        "from pki.nssdb import NSSDatabase",
+        """
+        with NSSDatabase(sys.argv[1], password_file=sys.argv[2]) as db:
+            cert, chain, key = db.get_client_credentials("PKI Administrator")
+            db.get_client_credentials("PKI Administrator EC")
+        print(type(key).__name__)
+        """,
+        sql_db.spec,
+        str(pw),
+        env={"TMPDIR": str(tmpdir)},
+    )
+    assert out == ["RSAPrivateKey", "[]"]
     assert list(tmpdir.iterdir()) == []  # nor did NSS create anything in TMPDIR
 
 
