@@ -15,7 +15,14 @@ from nssdb_fixtures import PASSWORD
 from pki.client import PKIClient, PKIConnection
 from pki.nssdb import BadPasswordError, CertificateNotFoundError, DatabaseNotFoundError
 from pki.testing.certs import CA
-from pki.tls import FEATURES, FrozenContextError, PKISSLContext, UntrustedServerError
+from pki.tls import (
+    FEATURES,
+    ClientCertificateRejectedError,
+    ClientCertificateRequiredError,
+    FrozenContextError,
+    PKISSLContext,
+    UntrustedServerError,
+)
 
 
 def connect(server, agent, **kwargs) -> PKIConnection:
@@ -146,6 +153,39 @@ def test_untrusted_server_names_issuer_and_fix(tmp_path, sql_db):
     message = str(info.value)
     assert "CN=Stranger CA" in message and "certutil -A" in message
     assert isinstance(info.value, ssl.SSLError)
+
+
+@pytest.mark.parametrize("max_version", ["TLS_1_2", "TLS_1_3"])
+def test_rejected_client_certificate_is_named(tmp_path, sql_db, test_ca, max_version):
+    # the server trusts the client certificates of another CA only
+    server = start_echo_server(
+        tmp_path, test_ca, client_cas=(CA("Other Client CA"),), require_client_cert=True
+    )
+    try:
+        conn = connect(
+            server, sql_db, nickname="PKI Administrator",
+            conf={"SSL_STREAM_VERSION_MAX": max_version},
+        )
+        with pytest.raises(ClientCertificateRejectedError) as info:
+            conn.get("/")
+    finally:
+        server.stop()
+    assert "'PKI Administrator'" in str(info.value)
+    assert "CN=Test Root CA" in str(info.value)  # its issuer, so the admin knows what to trust
+
+
+@pytest.mark.parametrize("max_version", ["TLS_1_2", "TLS_1_3"])
+def test_missing_client_certificate_is_explained(tmp_path, test_ca, max_version):
+    server = start_echo_server(tmp_path, test_ca, require_client_cert=True)
+    try:
+        conn = PKIConnection(
+            "https", "127.0.0.1", str(server.port), cert_paths=[str(server.ca_path)],
+            conf={"SSL_STREAM_VERSION_MAX": max_version},
+        )
+        with pytest.raises(ClientCertificateRequiredError, match="nssdb= and nickname="):
+            conn.get("/")
+    finally:
+        server.stop()
 
 
 def test_verify_false_connects_with_requests_warning(tmp_path, sql_db):

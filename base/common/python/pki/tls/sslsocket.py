@@ -142,6 +142,7 @@ class PKISSLSocket:
         self.sent_identity: ClientIdentity | None = context.default_identity
         self.selection_error: TLSError | None = None
         self.verify_failure: tuple[x509.Certificate, int, int] | None = None
+        self._received = 0  # bytes of application data read so far
 
     # -- callbacks from OpenSSL (via the context) ----------------------------------------
 
@@ -316,36 +317,68 @@ class PKISSLSocket:
             except SSL.WantWriteError:
                 self._wait(True, deadline)
 
+    def _dropped_after_client_cert(self, detail: str) -> ClientCertificateRejectedError | None:
+        """A new connection that the server drops before answering anything, right after it
+        asked for and got our certificate, was almost always refused for that certificate
+        (TLS 1.3 servers reject it after the handshake, and the alert is often lost)."""
+        if self._received or not self.certificate_requested or self.sent_identity is None:
+            return None
+        return ClientCertificateRejectedError(
+            f"{self._peer_label()} closed the connection right after receiving the client "
+            f"certificate {self.sent_identity.describe()}, so it probably rejected it: check "
+            f"that the server trusts its issuer and that it is valid and not revoked ({detail})"
+        )
+
+    def _syscall_error(self, exc: SSL.SysCallError) -> OSError:
+        code = exc.args[0] if exc.args else None
+        text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        rejected = self._dropped_after_client_cert(text)
+        if rejected is not None:
+            return rejected
+        if isinstance(code, int) and code > 0:
+            return OSError(code, text)
+        return OSError(text)
+
     def _read(self, operation: Any, *args: Any) -> Any:
         try:
             return self._io(operation, *args)
         except SSL.ZeroReturnError:
-            return None
+            eof = None
         except SSL.SysCallError as exc:
-            if self.suppress_ragged_eofs and exc.args and exc.args[0] in (-1, 0):
-                return None
-            raise OSError(str(exc)) from None
+            if not (self.suppress_ragged_eofs and exc.args and exc.args[0] in (-1, 0)):
+                raise self._syscall_error(exc) from None
+            eof = None
         except SSL.Error as exc:
-            if self.suppress_ragged_eofs and "unexpected eof" in str(exc).lower():
-                return None
-            raise self._translate(exc) from None
+            if not (self.suppress_ragged_eofs and "unexpected eof" in str(exc).lower()):
+                raise self._translate(exc) from None
+            eof = None
+        rejected = self._dropped_after_client_cert("end of stream before any response")
+        if rejected is not None:
+            raise rejected
+        return eof
 
     def recv(self, bufsize: int = 16384, flags: int = 0) -> bytes:
         data = self._read(self._conn.recv, bufsize)
-        return data if data is not None else b""
+        if not data:
+            return b""
+        self._received += len(data)
+        return bytes(data)
 
     read = recv
 
     def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
         size = nbytes or len(buffer)
         count = self._read(self._conn.recv_into, buffer, size)
-        return count if count is not None else 0
+        if not count:
+            return 0
+        self._received += count
+        return int(count)
 
     def send(self, data: bytes | memoryview, flags: int = 0) -> int:
         try:
             return int(self._io(self._conn.send, data))
         except SSL.SysCallError as exc:
-            raise OSError(str(exc)) from None
+            raise self._syscall_error(exc) from None
         except SSL.Error as exc:
             raise self._translate(exc) from None
 
