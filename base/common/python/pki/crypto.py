@@ -119,16 +119,8 @@ def load_cert_from_nssdb(
     """Read a certificate by nickname from an NSS database (via ``pki.nssdb``)."""
     import pki.nssdb  # deferred: only needed when a nickname must be looked up
 
-    db = pki.nssdb.NSSDatabase(directory, password=password, password_file=password_file)
-    try:
-        cert = db.get_cert(nickname)
-    finally:
-        close = getattr(db, "close", None)
-        if callable(close):
-            close()
-    if cert is None:
-        raise KeyError(f"no certificate named {nickname!r} in {directory}")
-    return load_certificate(cert)
+    with pki.nssdb.NSSDatabase(directory, password=password, password_file=password_file) as db:
+        return db.get_cert(nickname)
 
 
 class CryptoProvider(metaclass=abc.ABCMeta):

@@ -27,6 +27,7 @@ from cryptography import x509
 import pki
 import pki.crypto
 import pki.info
+import pki.nssdb
 from pki.cert import CertData
 from pki.cert import _JsonObject as JsonObject
 from pki.info import ApiTarget, Version, decimal_id, entries_of, hex_id, response_json
@@ -647,7 +648,7 @@ class KeyClient:
         if callable(get_cert):
             try:
                 return pki.crypto.load_certificate(get_cert(nickname))
-            except (KeyError, LookupError):
+            except (LookupError, pki.nssdb.CertificateNotFoundError):
                 logger.debug("The crypto provider has no certificate %r", nickname)
         nssdb: Any = self.nssdb or getattr(self.connection, "nssdb", None)
         if nssdb is None:

@@ -25,7 +25,11 @@ from typing import Callable, Union
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_private_key,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki import nss
@@ -536,7 +540,10 @@ class NSSDatabase:
                 f"the key of {info.nickname!r} is a {type(key).__name__}: only RSA and EC "
                 "keys are supported for TLS client authentication"
             )
-        if key.public_key().public_numbers() != info.certificate.public_key().public_numbers():
+        spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        if key.public_key().public_bytes(*spki) != info.certificate.public_key().public_bytes(
+            *spki
+        ):
             raise PrivateKeyNotFoundError(
                 f"the key NSS returned for {info.nickname!r} does not match its certificate"
             )

@@ -82,9 +82,11 @@ def run(info: dict[str, Any]) -> None:
 
     certs = pki.cert.CertClient(conn)
     inputs = {"cert_request_type": "pkcs10", "cert_request": make_csr("demo.example.com")}
-    enrolled = certs.enroll_cert("caServerCert", inputs)
-    serial = enrolled[0].cert.serial_number
-    print(f"enrolled, approved and issued certificate {serial}: {enrolled[0].cert.subject_dn}")
+    issued = certs.enroll_cert("caServerCert", inputs)[0].cert
+    if issued is None:
+        raise SystemExit("the CA did not issue the certificate")
+    serial = issued.serial_number
+    print(f"enrolled, approved and issued certificate {serial}: {issued.subject_dn}")
     certs.hold_cert(serial, comments="demo hold")
     print(f"  on hold: {certs.get_cert(serial).status}")
     certs.unrevoke_cert(serial)

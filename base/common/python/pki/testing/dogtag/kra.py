@@ -487,9 +487,11 @@ class KRAResources:
             else:
                 raise bad_request("Missing keyId or requestId")
             key = dict(self._key(kid))
+        if values.get("passphrase") or values.get("sessionWrappedPassphrase"):
+            # Dogtag would answer with PBE-encrypted data; returning session-key data instead
+            # would look like success to a client that cannot decrypt it.
+            raise bad_request("Passphrase-based retrieval is not supported by the test server")
         if not wrapped_text:
-            if values.get("passphrase") or values.get("sessionWrappedPassphrase"):
-                raise bad_request("Passphrase-based retrieval is not supported by the test server")
             raise bad_request("Missing transWrappedSessionKey")
         wrapped_key = _b64({"k": wrapped_text}, "k")
         assert wrapped_key is not None

@@ -1,0 +1,810 @@
+"""The resource clients (account, cert, key, info, system certs) against the Dogtag test server.
+
+Every call goes over real HTTPS to ``pki.testing.server`` and authenticates with the agent
+certificate of the server's NSS database (``nssdb=`` / ``nickname=`` /
+``nssdb_password_file=``), never with PEM files; the server's CA is trusted from that database
+too. Both API flavours are exercised: a bare ``PKIConnection`` (``/<sub>/rest/...``) and a
+``PKIClient`` that detects ``v2`` on an 11.7 server.
+
+The session server is shared with other modules, so every test uses its own subject names and
+client key IDs and never assumes it sees the only records.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pki
+import pki.account
+import pki.cert
+import pki.crypto
+import pki.info
+import pki.key
+import pki.kra
+import pki.systemcert
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, padding, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.x509.oid import NameOID
+from pki.cert import CertClient
+from pki.client import PKIClient, PKIConnection
+from pki.key import KeyClient
+from pki.testing.nsstools import TestNSSDB
+from pki.testing.server import DogtagTestServer
+
+AGENT = "PKI Administrator"
+TRANSPORT_NICK = "KRA Transport Certificate"
+UNKNOWN_ID = 0x7FFFFFF1
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def nss_kwargs(server: DogtagTestServer) -> dict[str, Any]:
+    info = server.info
+    return {
+        "nssdb": info["nssdb"],
+        "nickname": info["nickname"],
+        "nssdb_password_file": info["password_file"],
+    }
+
+
+def nss_connection(server: DogtagTestServer) -> PKIConnection:
+    """An upstream-style connection authenticated (and trusting) from the agent NSS DB."""
+    return PKIConnection("https", "127.0.0.1", server.port, **nss_kwargs(server))
+
+
+def nss_client(server: DogtagTestServer) -> PKIClient:
+    """A PKIClient (no CA bundle) whose trust and client certificate come from the NSS DB."""
+    client = PKIClient(server.url)
+    client.set_client_auth(**nss_kwargs(server))
+    return client
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def make_csr(cn: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode(), key
+
+
+def pkcs10_inputs(csr: str) -> dict[str, str]:
+    return {"cert_request_type": "pkcs10", "cert_request": csr}
+
+
+def spki(key: Any) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def submit(certs: CertClient, cn: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """Submit a caServerCert request for ``cn``; returns (decimal request ID, CSR key)."""
+    csr, key = make_csr(cn)
+    request = certs.create_enrollment_request("caServerCert", pkcs10_inputs(csr))
+    infos = certs.submit_enrollment_request(request)
+    assert len(infos) == 1
+    info = infos.cert_request_info_list[0]
+    assert info.request_type == "enrollment"
+    assert info.request_status == "pending"
+    assert info.request_id is not None and info.request_id.isdigit()
+    return info.request_id, key
+
+
+def enroll(certs: CertClient, cn: str) -> pki.cert.CertData:
+    """A freshly issued certificate for ``cn`` (via enroll_cert)."""
+    csr, _ = make_csr(cn)
+    results = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))
+    assert len(results) == 1 and results[0].cert is not None
+    return results[0].cert
+
+
+def load_pem(cert: pki.cert.CertData) -> x509.Certificate:
+    assert cert.encoded
+    return x509.load_pem_x509_certificate(cert.encoded.encode())
+
+
+def request_ids(collection: Any) -> set[str]:
+    return {info.request_id for info in collection}
+
+
+def key_request_ids(collection: Any) -> set[str]:
+    return {info.get_request_id() for info in collection}
+
+
+def cbc_encrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
+    padder = padding.PKCS7(128).padder()
+    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return enc.update(padder.update(data) + padder.finalize()) + enc.finalize()
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def conn(dogtag_server: DogtagTestServer) -> Iterator[PKIConnection]:
+    connection = nss_connection(dogtag_server)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(params=["rest", "v2"])
+def parent(request: pytest.FixtureRequest, dogtag_server: DogtagTestServer) -> Iterator[Any]:
+    """A bare PKIConnection (``rest`` paths) or a PKIClient that detected ``v2``."""
+    if request.param == "rest":
+        connection = nss_connection(dogtag_server)
+        yield connection
+        connection.close()
+    else:
+        client = nss_client(dogtag_server)
+        assert client.get_api_path() == "v2"
+        yield client
+        client.close()
+
+
+def is_v2(parent: Any) -> bool:
+    return isinstance(parent, PKIClient)
+
+
+# -- account -----------------------------------------------------------------------------------
+
+
+def test_account_login_logout_session(dogtag_server: DogtagTestServer) -> None:
+    conn = nss_connection(dogtag_server)
+    certs = CertClient(conn)
+    cert = enroll(certs, unique("logout") + ".example.com")
+    conn.session.cookies.clear()
+
+    account = pki.account.AccountClient(conn).login()
+    assert account["id"] == AGENT
+    assert "Certificate Manager Agents" in account["Roles"]
+    session_id = conn.session.cookies.get("JSESSIONID", path="/ca")
+    assert session_id
+
+    # the nonce lives in the logged-in session; the cookie is reused, not replaced
+    nonce = certs.review_cert(cert.serial_number).nonce
+    assert isinstance(nonce, int)
+    assert conn.session.cookies.get("JSESSIONID", path="/ca") == session_id
+
+    assert pki.account.AccountClient(conn, subsystem="ca").logout() is None
+    # the server forgot the session: its nonce is gone and the next agent call gets a new one
+    with pytest.raises(pki.BadRequestException) as err:
+        certs.revoke_cert(cert.serial_number, nonce=nonce)
+    assert err.value.code == 400
+    assert conn.session.cookies.get("JSESSIONID", path="/ca") != session_id
+    assert certs.get_cert(cert.serial_number).status == "VALID"
+
+    kra_account = pki.account.AccountClient(conn, subsystem="kra")
+    kra = kra_account.login()
+    assert kra["id"] == AGENT
+    assert "Data Recovery Manager Agents" in kra["Roles"]
+    assert conn.session.cookies.get("JSESSIONID", path="/kra")
+    kra_account.logout()
+    conn.close()
+
+
+def test_account_login_over_v2(dogtag_server: DogtagTestServer) -> None:
+    client = nss_client(dogtag_server)
+    account = pki.account.AccountClient(client, subsystem="kra")
+    assert account.login()["id"] == AGENT
+    assert client.connection.session.cookies.get("JSESSIONID", path="/kra")
+    account.logout()
+    client.close()
+
+
+# -- certificates and requests -----------------------------------------------------------------
+
+
+def test_enrollment_templates(conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    profiles = certs.list_enrollment_templates()
+    ids = {p.profile_id for p in profiles}
+    assert {"caServerCert", "caUserCert", "caSubsystemCert"} <= ids
+    server_profile = next(p for p in profiles if p.profile_id == "caServerCert")
+    assert server_profile.profile_name == "Manual Server Certificate Enrollment"
+    assert profiles.total == len(ids)
+
+    template = certs.get_enrollment_template("caServerCert")
+    assert template.profile_id == "caServerCert"
+    names = {a.name: a.value for i in template.inputs for a in i.attributes}
+    assert {"cert_request_type", "cert_request"} <= set(names)
+    assert not names["cert_request"]
+
+    # a copy each time: filling one in leaves the cached template untouched
+    template.set_input_values({"cert_request": "changed"})
+    again = certs.get_enrollment_template("caServerCert")
+    assert not {a.name: a.value for i in again.inputs for a in i.attributes}["cert_request"]
+
+    csr, _ = make_csr(unique("tmpl") + ".example.com")
+    request = certs.create_enrollment_request("caServerCert", pkcs10_inputs(csr))
+    filled = {a.name: a.value for i in request.inputs for a in i.attributes}
+    assert filled["cert_request"] == csr
+    assert filled["cert_request_type"] == "pkcs10"
+    body = request.to_json()
+    assert body["ProfileID"] == "caServerCert"
+
+    with pytest.raises(pki.ProfileNotFoundException) as err:
+        certs.get_enrollment_template("noSuchProfile")
+    assert err.value.code == 404
+    assert err.value.ClassName == "com.netscape.certsrv.profile.ProfileNotFoundException"
+
+
+def test_certificate_lifecycle(parent: Any, dogtag_server: DogtagTestServer) -> None:
+    """enrol → review → approve → get → search → hold → unrevoke → revoke → revoke again."""
+    certs = CertClient(parent)
+    cn = unique("cycle") + ".example.com"
+    rid, key = submit(certs, cn)
+
+    info = certs.get_request(rid)
+    assert info.request_status == "pending" and info.cert_id is None
+    if is_v2(parent):
+        assert info.request_url is None  # v2 CA responses have no URLs: the ID came from requestID
+    else:
+        assert info.request_url.endswith(f"/certrequests/{rid}")
+
+    pending = certs.list_requests(request_status="pending", size=1000, max_results=1000)
+    assert rid in request_ids(pending)
+    assert all(i.request_status == "pending" for i in pending)
+    complete = certs.list_requests(request_status="complete", size=1000, max_results=1000)
+    assert rid not in request_ids(complete)
+
+    review = certs.review_request(rid)
+    assert review.profile_id == "caServerCert"
+    assert review.request_status == "pending"
+    assert str(review.nonce).isdigit()
+    certs.approve_request(rid, review)
+
+    info = certs.get_request(rid)
+    assert info.request_status == "complete"
+    assert info.cert_id and info.cert_id.startswith("0x")
+    complete = certs.list_requests(request_status="complete", size=1000, max_results=1000)
+    assert rid in request_ids(complete)
+    pending = certs.list_requests(request_status="pending", size=1000, max_results=1000)
+    assert rid not in request_ids(pending)
+
+    cert = certs.get_cert(info.cert_id)
+    assert cert.serial_number == info.cert_id
+    assert cert.status == "VALID"
+    issued = load_pem(cert)
+    assert issued.serial_number == int(info.cert_id, 16)
+    assert spki(issued.public_key()) == spki(key.public_key())
+    assert issued.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == cn
+    assert issued.issuer == dogtag_server.materials.ca.cert.subject
+    issued.verify_directly_issued_by(dogtag_server.materials.ca.cert)
+    serial = cert.serial_number
+
+    found = certs.list_certs(common_name=cn)
+    assert [c.serial_number for c in found] == [serial]
+    assert found.cert_data_info_list[0].status == "VALID"
+    ranged = certs.list_certs(serial_from=serial, serial_to=serial)
+    assert [c.serial_number for c in ranged] == [serial]
+    assert not list(certs.list_certs(common_name=cn, status="REVOKED"))
+
+    held = certs.hold_cert(serial, comments="on hold for a test")
+    assert held.request_type == "revocation" and held.request_status == "complete"
+    cert = certs.get_cert(serial)
+    assert cert.status == "REVOKED"
+    assert cert.RevocationReason == 6
+    assert [c.serial_number for c in certs.list_certs(common_name=cn, status="REVOKED")] == [
+        serial
+    ]
+
+    released = certs.unrevoke_cert(serial)
+    assert released.request_type == "unrevocation"
+    assert certs.get_cert(serial).status == "VALID"
+
+    revoked = certs.revoke_cert(serial, revocation_reason="Key_Compromise")
+    assert revoked.request_status == "complete"
+    cert = certs.get_cert(serial)
+    assert cert.status == "REVOKED"
+    assert cert.RevocationReason == 1
+    assert cert.RevokedBy == AGENT
+
+    with pytest.raises(pki.BadRequestException) as err:
+        certs.revoke_cert(serial, revocation_reason="Key_Compromise")
+    assert "already been revoked" in err.value.message
+    # only a certificate on hold can be released
+    with pytest.raises(pki.BadRequestException):
+        certs.unrevoke_cert(serial)
+    assert certs.get_cert(serial).status == "REVOKED"
+
+
+def test_enroll_cert_end_to_end(conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    cn = unique("enroll") + ".example.com"
+    csr, key = make_csr(cn)
+    results = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))
+    assert len(results) == 1
+    result = results[0]
+    assert result.request.request_status == "complete"
+    assert result.cert is not None
+    assert result.cert.serial_number == result.request.cert_id
+    issued = load_pem(result.cert)
+    assert spki(issued.public_key()) == spki(key.public_key())
+    assert cn in (result.cert.subject_dn or "")
+
+
+def test_reject_and_cancel_requests(conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    rejected, _ = submit(certs, unique("reject") + ".example.com")
+    canceled, _ = submit(certs, unique("cancel") + ".example.com")
+
+    certs.reject_request(rejected)  # reviews first (same session) to get the nonce
+    certs.cancel_request(canceled, certs.review_request(canceled))
+    assert certs.get_request(rejected).request_status == "rejected"
+    assert certs.get_request(canceled).request_status == "canceled"
+    assert certs.get_request(rejected).cert_id is None
+
+    only_rejected = request_ids(
+        certs.list_requests(request_status="rejected", size=1000, max_results=1000)
+    )
+    assert rejected in only_rejected and canceled not in only_rejected
+    only_canceled = request_ids(
+        certs.list_requests(
+            request_status="canceled", request_type="enrollment", size=1000, max_results=1000
+        )
+    )
+    assert canceled in only_canceled and rejected not in only_canceled
+
+    # a closed request cannot be approved any more
+    with pytest.raises(pki.BadRequestException):
+        certs.approve_request(rejected)
+    assert certs.get_request(rejected).request_status == "rejected"
+
+
+def test_request_review_nonce_rules(dogtag_server: DogtagTestServer, conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    rid, _ = submit(certs, unique("rnonce") + ".example.com")
+    review = certs.review_request(rid)
+
+    forged = copy.deepcopy(review)
+    forged.nonce = str(int(review.nonce) + 1)
+    with pytest.raises(pki.ForbiddenException) as forbidden:
+        certs.approve_request(rid, forged)
+    assert forbidden.value.code == 403
+
+    missing = copy.deepcopy(review)
+    missing.nonce = None
+    with pytest.raises(pki.BadRequestException):
+        certs.approve_request(rid, missing)
+
+    # the nonce belongs to this session: another agent session cannot use it
+    other_conn = nss_connection(dogtag_server)
+    with pytest.raises(pki.BadRequestException):
+        CertClient(other_conn).approve_request(rid, review)
+    other_conn.close()
+    assert certs.get_request(rid).request_status == "pending"
+
+    certs.approve_request(rid, review)
+    assert certs.get_request(rid).request_status == "complete"
+
+    # single use: the same review cannot act a second time
+    with pytest.raises((pki.BadRequestException, pki.ForbiddenException)) as reused:
+        certs.cancel_request(rid, review)
+    assert reused.value.code in (400, 403)
+    assert certs.get_request(rid).request_status == "complete"
+
+
+def test_revocation_nonce_rules(dogtag_server: DogtagTestServer, conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    serial = enroll(certs, unique("cnonce") + ".example.com").serial_number
+
+    fresh_conn = nss_connection(dogtag_server)
+    fresh = CertClient(fresh_conn)
+    # a fresh session that never fetched a nonce cannot revoke, whatever nonce it sends
+    with pytest.raises(pki.BadRequestException) as no_get:
+        fresh.revoke_cert(serial, revocation_reason="Certificate_Hold", nonce=12345)
+    assert no_get.value.code == 400
+
+    nonce = certs.review_cert(serial).nonce
+    assert isinstance(nonce, int)
+    with pytest.raises(pki.ForbiddenException) as wrong:
+        certs.revoke_cert(serial, revocation_reason="Certificate_Hold", nonce=nonce + 1)
+    assert wrong.value.code == 403
+    # a nonce from another session is unknown in this one
+    with pytest.raises(pki.BadRequestException):
+        fresh.revoke_cert(serial, revocation_reason="Certificate_Hold", nonce=nonce)
+    fresh_conn.close()
+    assert certs.get_cert(serial).status == "VALID"
+
+    certs.revoke_cert(serial, revocation_reason="Certificate_Hold", nonce=nonce)
+    assert certs.get_cert(serial).status == "REVOKED"
+    certs.unrevoke_cert(serial)
+    assert certs.get_cert(serial).status == "VALID"
+
+    # single use: the spent nonce does not revoke again
+    with pytest.raises((pki.BadRequestException, pki.ForbiddenException)) as stale:
+        certs.revoke_cert(serial, revocation_reason="Certificate_Hold", nonce=nonce)
+    assert stale.value.code in (400, 403)
+    assert certs.get_cert(serial).status == "VALID"
+
+
+def test_ids_as_int_decimal_and_hex(conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    rid, _ = submit(certs, unique("ids") + ".example.com")
+    number = int(rid)
+    for form in (number, str(number), hex(number), f"0x{number:X}"):
+        assert certs.get_request(form).request_id == rid
+    review = certs.review_request(hex(number))
+    certs.approve_request(number, review)
+    info = certs.get_request(rid)
+    serial = int(info.cert_id, 16)
+
+    encoded = certs.get_cert(info.cert_id).encoded
+    for form in (serial, str(serial), hex(serial), f"0x{serial:X}"):
+        cert = certs.get_cert(form)
+        assert cert.serial_number == info.cert_id
+        assert cert.encoded == encoded
+    assert certs.review_cert(str(serial)).serial_number == info.cert_id
+
+    with pytest.raises(ValueError):
+        certs.get_cert("not-a-serial")
+    with pytest.raises(ValueError):
+        certs.get_request("0xnothex")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def test_error_mapping(dogtag_server: DogtagTestServer, conn: PKIConnection) -> None:
+    certs = CertClient(conn)
+    with pytest.raises(pki.CertNotFoundException) as cert_err:
+        certs.get_cert(UNKNOWN_ID)
+    assert isinstance(cert_err.value, pki.ResourceNotFoundException)
+    assert cert_err.value.code == 404
+    assert cert_err.value.ClassName == "com.netscape.certsrv.cert.CertNotFoundException"
+    assert isinstance(cert_err.value.exception, requests.HTTPError)
+    with pytest.raises(pki.CertNotFoundException):
+        certs.review_cert(UNKNOWN_ID)
+    with pytest.raises(pki.RequestNotFoundException) as req_err:
+        certs.get_request(UNKNOWN_ID)
+    assert req_err.value.code == 404
+    with pytest.raises(pki.KeyNotFoundException) as key_err:
+        KeyClient(conn).get_key_info(UNKNOWN_ID)
+    assert key_err.value.code == 404
+    with pytest.raises(pki.ProfileNotFoundException):
+        certs.get_enrollment_template("caNoSuchProfile")
+
+
+def test_no_client_certificate_is_unauthorized(dogtag_server: DogtagTestServer) -> None:
+    agent_conn = nss_connection(dogtag_server)
+    serial = enroll(CertClient(agent_conn), unique("anon") + ".example.com").serial_number
+    agent_conn.close()
+    anon = PKIConnection(
+        "https", "127.0.0.1", dogtag_server.port, cert_paths=[dogtag_server.info["ca_cert"]]
+    )
+    certs = CertClient(anon)
+    # anonymous resources stay anonymous
+    assert certs.get_cert(serial).serial_number == serial
+    assert "caServerCert" in {p.profile_id for p in certs.list_enrollment_templates()}
+    # agent and account resources need the certificate
+    with pytest.raises(pki.UnauthorizedException) as err:
+        certs.review_cert(serial)
+    assert err.value.code == 401
+    with pytest.raises(pki.UnauthorizedException):
+        certs.revoke_cert(serial, nonce=1)
+    with pytest.raises(pki.UnauthorizedException):
+        certs.list_requests()
+    with pytest.raises(pki.UnauthorizedException):
+        pki.account.AccountClient(anon, subsystem="kra").login()
+    with pytest.raises(pki.UnauthorizedException):
+        KeyClient(anon).list_keys()
+    assert CertClient(anon).get_cert(serial).status == "VALID"
+    anon.close()
+
+
+# -- KRA ---------------------------------------------------------------------------------------
+
+
+def test_kra_archive_and_retrieve_11_2_style(parent: Any) -> None:
+    """The client makes the session key, wraps it and unwraps the answer itself."""
+    keys = KeyClient(parent)
+    cid = unique("vault")
+    secret = b"correct horse battery staple " + os.urandom(8).hex().encode()
+    response = keys.archive_key(cid, KeyClient.PASS_PHRASE_TYPE, secret)
+    assert response.request_info is not None
+    assert response.request_info.request_type == "securityDataEnrollment"
+    assert response.request_info.request_status == "complete"
+    key_id = response.get_key_id()
+    assert key_id is not None and key_id.startswith("0x")
+
+    info = keys.get_key_info(key_id)
+    assert info.client_key_id == cid and info.status == "active"
+    assert keys.get_active_key_info(cid).get_key_id() == key_id
+    assert [k.get_key_id() for k in keys.list_keys(client_key_id=cid)] == [key_id]
+
+    key = keys.retrieve_key(key_id)
+    assert key.data == secret
+    assert key.encrypted_data != secret
+
+    sym_cid = unique("aes")
+    aes_key = os.urandom(16)
+    sym = keys.archive_key(
+        sym_cid, KeyClient.SYMMETRIC_KEY_TYPE, aes_key, key_algorithm="AES", key_size=128
+    )
+    sym_info = keys.get_key_info(sym.get_key_id())
+    assert (sym_info.algorithm, sym_info.size) == ("AES", 128)
+    assert keys.retrieve_key(sym.get_key_id()).data == aes_key
+
+
+def test_kra_archive_and_retrieve_11_10_style(parent: Any, dogtag_server: DogtagTestServer) -> None:
+    """The caller wraps (with cryptography) and passes trans_wrapped_session_key."""
+    kra = pki.kra.KRAClient(parent)
+    transport_data = kra.system_certs.get_transport_cert()
+    expected = dogtag_server.materials.transport_cert.public_bytes(serialization.Encoding.DER)
+    assert transport_data.binary == expected
+    transport = x509.load_der_x509_certificate(transport_data.binary)
+
+    cid = unique("ipa-vault")
+    secret = os.urandom(40)
+    session_key, iv = os.urandom(16), os.urandom(16)
+    wrapped = transport.public_key().encrypt(session_key, asym_padding.PKCS1v15())
+    response = kra.keys.archive_encrypted_data(
+        cid,
+        KeyClient.PASS_PHRASE_TYPE,
+        cbc_encrypt(session_key, iv, secret),
+        wrapped,
+        algorithm_oid=pki.crypto.AES_128_CBC_OID,
+        nonce_iv=iv,
+    )
+    key_id = response.get_key_id()
+    assert kra.keys.get_key_info(key_id).client_key_id == cid
+
+    crypto = pki.crypto.CryptographyCryptoProvider()
+    retrieval_key = crypto.generate_session_key()
+    wrapped_retrieval_key = crypto.asymmetric_wrap(retrieval_key, transport)
+    key = kra.keys.retrieve_key(key_id, trans_wrapped_session_key=wrapped_retrieval_key)
+    assert key.data is None  # the caller unwraps
+    assert key.encrypted_data and key.nonce_data
+    assert pki.crypto.keyset_for_oid(key.encrypt_algorithm_oid) == pki.crypto.KEYSET_AES
+    clear = crypto.symmetric_unwrap(
+        key.encrypted_data, retrieval_key, key.encrypt_algorithm_oid, nonce_iv=key.nonce_data
+    )
+    assert clear == secret
+
+
+def test_kra_key_status_and_duplicate_client_key_id(conn: PKIConnection) -> None:
+    keys = KeyClient(conn)
+    cid = unique("dup")
+    first = keys.archive_key(cid, KeyClient.PASS_PHRASE_TYPE, b"first").get_key_id()
+
+    with pytest.raises(pki.ConflictingOperationException) as err:
+        keys.archive_key(cid, KeyClient.PASS_PHRASE_TYPE, b"second")
+    assert err.value.code == 409
+    assert [k.get_key_id() for k in keys.list_keys(client_key_id=cid)] == [first]
+
+    keys.modify_key_status(first, KeyClient.KEY_STATUS_INACTIVE)
+    assert keys.get_key_info(first).status == "inactive"
+    with pytest.raises(pki.KeyNotFoundException):
+        keys.get_active_key_info(cid)
+    assert not list(keys.list_keys(client_key_id=cid, status="active"))
+    assert [k.get_key_id() for k in keys.list_keys(client_key_id=cid, status="inactive")] == [
+        first
+    ]
+
+    # with the old key inactive the client key ID is free again
+    second = keys.archive_key(cid, KeyClient.PASS_PHRASE_TYPE, b"second").get_key_id()
+    assert second != first
+    assert keys.get_active_key_info(cid).get_key_id() == second
+    assert keys.retrieve_key(second).data == b"second"
+
+    number = int(first, 16)
+    for form in (number, str(number), hex(number)):
+        assert keys.get_key_info(form).get_key_id() == first
+    keys.modify_key_status(str(number), KeyClient.KEY_STATUS_ACTIVE)
+    assert keys.get_key_info(first).status == "active"
+
+
+def test_kra_recovery_requests(conn: PKIConnection) -> None:
+    keys = KeyClient(conn)
+    cid = unique("recover")
+    secret = b"recover me " + os.urandom(6).hex().encode()
+    key_id = keys.archive_key(cid, KeyClient.PASS_PHRASE_TYPE, secret).get_key_id()
+
+    created = [
+        keys.submit_request(pki.key.KeyRecoveryRequest(key_id=key_id)) for _ in range(3)
+    ]
+    approved, rejected, canceled = (r.get_request_id() for r in created)
+    for response in created:
+        assert response.request_info.request_type == "securityDataRecovery"
+        assert response.request_info.request_status == "pending"
+        assert response.get_key_id() == key_id
+
+    pending = keys.list_requests(
+        request_state="pending", request_type="securityDataRecovery", client_key_id=cid
+    )
+    assert key_request_ids(pending) == {approved, rejected, canceled}
+
+    info = keys.get_request_info(approved)
+    assert info.request_status == "pending" and info.get_key_id() == key_id
+    number = int(approved)
+    for form in (number, str(number), hex(number)):
+        assert keys.get_request_info(form).get_request_id() == approved
+
+    keys.approve_request(approved)
+    assert keys.get_request_info(approved).request_status == "approved"
+    assert keys.retrieve_key(request_id=approved).data == secret
+    assert keys.get_request_info(approved).request_status == "complete"
+
+    keys.reject_request(rejected)
+    keys.cancel_request(canceled)
+    assert keys.get_request_info(rejected).request_status == "rejected"
+    assert keys.get_request_info(canceled).request_status == "canceled"
+    assert key_request_ids(keys.list_requests(request_state="rejected", client_key_id=cid)) == {
+        rejected
+    }
+    assert key_request_ids(keys.list_requests(request_state="canceled", client_key_id=cid)) == {
+        canceled
+    }
+    assert not list(keys.list_requests(request_state="pending", client_key_id=cid))
+
+    # a rejected recovery gives nothing back, and closed requests stay closed
+    with pytest.raises(pki.PKIException) as refused:
+        keys.retrieve_key(request_id=rejected)
+    assert refused.value.code in (400, 401, 403)
+    with pytest.raises(pki.BadRequestException):
+        keys.approve_request(rejected)
+    with pytest.raises(pki.RequestNotFoundException):
+        keys.get_request_info(UNKNOWN_ID)
+
+
+def test_kra_generate_symmetric_key(conn: PKIConnection) -> None:
+    keys = KeyClient(conn)
+    cid = unique("gen")
+    usages = [pki.key.SymKeyGenerationRequest.ENCRYPT_USAGE,
+              pki.key.SymKeyGenerationRequest.DECRYPT_USAGE]
+    response = keys.generate_symmetric_key(cid, KeyClient.AES_ALGORITHM, 256, usages)
+    assert response.request_info.request_type == "symkeyGenRequest"
+    assert response.request_info.request_status == "complete"
+    key_id = response.get_key_id()
+    info = keys.get_key_info(key_id)
+    assert (info.client_key_id, info.algorithm, info.size) == (cid, "AES", 256)
+
+    first = keys.retrieve_key(key_id).data
+    assert first is not None and len(first) == 32
+    assert keys.retrieve_key(key_id).data == first  # the KRA kept that very key
+
+    with pytest.raises(pki.ConflictingOperationException):
+        keys.generate_symmetric_key(cid, KeyClient.AES_ALGORITHM, 128)
+    with pytest.raises(pki.BadRequestException):
+        keys.generate_symmetric_key(unique("gen-bad"), KeyClient.AES_ALGORITHM, 100)
+
+
+def test_kra_retrieve_key_by_passphrase_needs_a_passphrase(conn: PKIConnection) -> None:
+    keys = KeyClient(conn)
+    key_id = keys.archive_key(unique("pbe0"), KeyClient.PASS_PHRASE_TYPE, b"pbe").get_key_id()
+    with pytest.raises(TypeError):
+        keys.retrieve_key_by_passphrase(key_id=key_id)  # no passphrase, no ready-made values
+    with pytest.raises(TypeError):
+        keys.retrieve_key_by_passphrase(passphrase="Secret.123")  # neither key nor request
+
+
+def test_kra_retrieve_key_by_passphrase(conn: PKIConnection) -> None:
+    keys = KeyClient(conn)
+    key_id = keys.archive_key(unique("pbe"), KeyClient.PASS_PHRASE_TYPE, b"pbe").get_key_id()
+    # The test server does not implement passphrase (PBE) recovery: it must say so clearly.
+    with pytest.raises(pki.BadRequestException) as err:
+        keys.retrieve_key_by_passphrase(key_id=key_id, passphrase="Secret.123")
+    assert "assphrase" in err.value.message
+
+
+def test_transport_certificate_from_server_and_nssdb(
+    dogtag_server: DogtagTestServer, conn: PKIConnection, tmp_path: Path
+) -> None:
+    transport = dogtag_server.materials.transport_cert
+    der = transport.public_bytes(serialization.Encoding.DER)
+
+    from_server = pki.systemcert.SystemCertClient(conn, "kra").get_transport_cert()
+    assert from_server.binary == der
+    assert from_server.encoded.startswith("-----BEGIN CERTIFICATE-----")
+    assert KeyClient(conn).get_transport_cert() == transport
+
+    db = TestNSSDB(tmp_path / "kra-client-db", password="Transport.Db.1")
+    db.add_cert(TRANSPORT_NICK, transport)
+    password_conf = db.write_password_conf(tmp_path / "password.conf")
+    db.cleanup()
+
+    provider = pki.crypto.CryptographyCryptoProvider(
+        nssdb=db.spec, nssdb_password_file=str(password_conf)
+    )
+    assert provider.get_cert(TRANSPORT_NICK) == transport
+
+    keys = KeyClient(
+        conn,
+        transport_cert_nick=TRANSPORT_NICK,
+        nssdb=db.spec,
+        nssdb_password_file=str(password_conf),
+    )
+    assert keys.get_transport_cert() == transport
+    secret = os.urandom(20)
+    key_id = keys.archive_key(unique("nick"), KeyClient.PASS_PHRASE_TYPE, secret).get_key_id()
+    assert keys.retrieve_key(key_id).data == secret
+
+    # a nickname the database lacks is an error, not a silent fetch from the server
+    missing = KeyClient(
+        conn, transport_cert_nick="No Such Nickname", nssdb=db.spec,
+        nssdb_password_file=str(password_conf),
+    )
+    with pytest.raises((KeyError, pki.PKIException), match="No Such Nickname"):
+        missing.get_transport_cert()
+
+    # upstream 11.2's way: the provider knows the certificate under a nickname
+    pem = transport.public_bytes(serialization.Encoding.PEM)
+    crypto = pki.crypto.CryptographyCryptoProvider(transport_cert_nick="kra", transport_cert=pem)
+    kra = pki.kra.KRAClient(conn, crypto, "kra")
+    assert kra.keys.get_transport_cert() == transport
+    key_id = kra.keys.archive_key(unique("nick11"), KeyClient.PASS_PHRASE_TYPE, b"x").get_key_id()
+    assert kra.keys.retrieve_key(key_id).data == b"x"
+
+
+def test_kra_oaep_transport_wrapping(tmp_path: Path) -> None:
+    with DogtagTestServer(tmp_path / "oaep", oaep=True) as server:
+        conn = nss_connection(server)
+        keys = KeyClient(conn)  # reads RsaPublicKeyWrapAlgorithm=RSA_OAEP from /kra/rest/info
+        secret = os.urandom(24)
+        key_id = keys.archive_key("oaep", KeyClient.PASS_PHRASE_TYPE, secret).get_key_id()
+        assert keys.retrieve_key(key_id).data == secret
+
+        pkcs1 = KeyClient(conn, oaep=False)
+        with pytest.raises(pki.BadRequestException):
+            pkcs1.archive_key("pkcs1", KeyClient.PASS_PHRASE_TYPE, secret)
+        conn.close()
+
+
+# -- info and API detection --------------------------------------------------------------------
+
+
+def test_info_and_api_detection(dogtag_server: DogtagTestServer, tmp_path: Path) -> None:
+    conn = nss_connection(dogtag_server)
+    info_client = pki.info.InfoClient(conn)
+    info = info_client.get_info()
+    assert info.version == "11.7.0"
+    assert info.Name == "Dogtag Test Server"
+    version = info_client.get_version()
+    assert version == pki.info.Version("11.7.0")
+    assert version >= (11, 6) and version.minor == 7
+    conn.close()
+
+    client = nss_client(dogtag_server)
+    assert client.get_api_path() == "v2"
+    assert pki.info.InfoClient(client).get_version() == (11, 7, 0)
+    client.close()
+
+    with DogtagTestServer(tmp_path / "old", version="11.5.0") as old:
+        old_client = nss_client(old)
+        assert old_client.get_api_path() == "rest"
+        assert pki.info.InfoClient(old_client).get_version() == pki.info.Version("11.5.0")
+        with pytest.raises(requests.HTTPError) as no_v2:
+            old_client.connection.get("/pki/v2/info")
+        assert no_v2.value.response.status_code == 404
+
+        # resource clients follow the detected path: /ca/rest/... (v1 responses carry URLs)
+        certs = CertClient(old_client)
+        csr, _ = make_csr(unique("old") + ".example.com")
+        result = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))[0]
+        assert result.request.request_status == "complete"
+        rid = result.request.request_id
+        assert result.request.request_url.endswith(f"/ca/rest/certrequests/{rid}")
+        assert result.cert is not None and result.cert.status == "VALID"
+        # a connection-only InfoClient on the old server falls back from v2 to rest
+        old_conn = nss_connection(old)
+        assert pki.info.InfoClient(old_conn).get_version() == (11, 5, 0)
+        old_conn.close()
+        old_client.close()
