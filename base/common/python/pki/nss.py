@@ -51,6 +51,8 @@ _SEC_OID_AES_256_CBC = 188
 _SEC_OID_PKCS5_PBES2 = 292
 _SEC_OID_HMAC_SHA256 = 296
 
+_CERTDB_USER = 1 << 6  # certdb.h: NSS found the certificate's key ("u" in certutil -L)
+
 _SEC_SUCCESS = 0
 _PR_TRUE = 1
 
@@ -342,7 +344,10 @@ def list_certs(slot: Slot) -> list[RawCert]:
     """Every certificate stored in this slot only, with its nickname, trust and key presence.
 
     Nicknames come back as stored, without the ``<token>:`` prefix NSS adds for
-    non-internal tokens.
+    non-internal tokens. Key presence is NSS's own user-certificate mark (certutil's ``u``),
+    which NSS knows without a login; searching the keys instead costs a key-database scan.
+    Call it before logging in: once logged in, NSS lists private objects too, which costs
+    about 10 ms on an sql database.
     """
     lib = _nss()
     cert_list = lib.PK11_ListCertsInSlot(slot.pointer)
@@ -361,9 +366,7 @@ def list_certs(slot: Slot) -> list[RawCert]:
             trust = _CERTCertTrust()
             if lib.CERT_GetCertTrust(node.cert, ctypes.byref(trust)) != _SEC_SUCCESS:
                 trust = _CERTCertTrust()
-            key = lib.PK11_FindPrivateKeyFromCert(slot.pointer, node.cert, None)
-            if key:
-                lib.SECKEY_DestroyPrivateKey(key)
+            all_flags = trust.sslFlags | trust.emailFlags | trust.objectSigningFlags
             result.append(
                 RawCert(
                     der=_der_of(node.cert),
@@ -371,7 +374,7 @@ def list_certs(slot: Slot) -> list[RawCert]:
                     ssl_trust=trust.sslFlags,
                     email_trust=trust.emailFlags,
                     object_signing_trust=trust.objectSigningFlags,
-                    has_private_key=bool(key),
+                    has_private_key=bool(all_flags & _CERTDB_USER),
                 )
             )
             node_ptr = node.links.next

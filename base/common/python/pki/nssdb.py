@@ -328,8 +328,11 @@ class NSSDatabase:
             self._check_files()
             slot = nss.open_user_db(self.spec, self.read_only)
             try:
+                # listed before the login on purpose: see pki.nss.list_certs
+                self._certs = [_cert_info(raw) for raw in nss.list_certs(slot)]
                 self._login(slot)
             except BaseException:
+                self._certs = None
                 nss.close_user_db(slot)
                 raise
             self._slot = slot
@@ -423,8 +426,8 @@ class NSSDatabase:
     def list_certs(self) -> list[CertInfo]:
         """Every certificate in this database, with nickname, dates, trust and key presence.
 
-        The listing is read once per ``open()`` (NSS takes several milliseconds for it) and
-        reused by the other queries until ``close()``.
+        The listing is read once per ``open()`` and reused by the other queries until
+        ``close()``.
         """
         with self._lock:
             slot = self._require_open()

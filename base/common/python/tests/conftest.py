@@ -4,4 +4,5 @@ pytest_plugins = [
     "nssdb_fixtures",
     "https_echo",
     "server_fixtures",
+    "tls_servers",
 ]

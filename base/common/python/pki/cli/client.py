@@ -1,24 +1,38 @@
-"""``pki client-cert-find``: the certificates of the client's NSS database.
+"""``pki client-init`` and ``pki client-cert-find``: the client's own NSS database.
 
-Read locally (no server involved), like ``certutil -L``, with what admins look for: the
-nickname to pass to ``-n``, subject, issuer, serial number, validity and trust flags. As in
-the Java CLI, the default lists user certificates (those with a private key); ``--ca`` lists
-CA certificates and ``--all`` everything.
+``client-init`` creates the database with NSS's ``certutil -N`` (the library reads NSS
+databases but does not create them), with the password from ``-c``/``-C``/``-f`` or none.
+``client-cert-find`` reads it locally (no server involved), like ``certutil -L``, with what
+admins look for: the nickname to pass to ``-n``, subject, issuer, serial number, validity and
+trust flags. As in the Java CLI, the default lists user certificates (those with a private
+key); ``--ca`` lists CA certificates and ``--all`` everything.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
-from pki.cli.context import CLIContext, add_command
+from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.output import Record
-from pki.nssdb import CertInfo
+from pki.nssdb import CertInfo, read_password_file
+
+_DB_FILES = {
+    "sql": ("cert9.db", "key4.db", "pkcs11.txt"),
+    "dbm": ("cert8.db", "key3.db", "secmod.db"),
+}
 
 
 def register(subparsers: Any) -> None:
+    init = add_command(subparsers, "client-init", "Create the client NSS database", init_db)
+    init.add_argument("--force", action="store_true", help="replace an existing database")
     parser = add_command(
         subparsers, "client-cert-find", "List certificates in the client NSS database", find
     )
@@ -81,4 +95,50 @@ def find(ctx: CLIContext, args: argparse.Namespace) -> int:
             header=f"{len(certs)} entries found",
             footer=f"Number of entries returned {len(certs)}" if certs else None,
         )
+    return 0
+
+
+def _password_for_init(ctx: CLIContext) -> str | None:
+    if ctx.password is not None:
+        return str(ctx.password)
+    if ctx.password_file is not None:
+        password = read_password_file(ctx.password_file)
+        if password is None:
+            raise CLIError(f"{ctx.password_file} has no 'internal=' password")
+        return str(password)
+    return None
+
+
+def init_db(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Create an empty NSS database (``certutil -N``) at ``-d`` or the pki.conf default."""
+    certutil = shutil.which("certutil")
+    if certutil is None:
+        raise CLIError("certutil not found: install NSS's tools (libnss3-tools or nss-tools)")
+    db_type, _, directory = ctx.nssdb_spec.partition(":")
+    path = Path(directory)
+    existing = [path / name for name in _DB_FILES[db_type] if (path / name).exists()]
+    if existing and not args.force:
+        raise CLIError(f"NSS database {ctx.nssdb_spec} already exists: pass --force to replace it")
+    for old in existing:
+        old.unlink()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    password = _password_for_init(ctx)
+    with tempfile.TemporaryDirectory(prefix="pki-init-") as tmp:
+        command = [certutil, "-N", "-d", ctx.nssdb_spec]
+        if password is None:
+            command.append("--empty-password")
+        else:
+            pwfile = os.path.join(tmp, "password")
+            fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(password + "\n")
+            command += ["-f", pwfile]
+        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise CLIError(f"certutil -N failed: {(done.stderr or done.stdout).strip()}")
+    if ctx.printer.is_json:
+        ctx.printer.json({"nssdb": ctx.nssdb_spec, "passwordProtected": password is not None})
+    else:
+        ctx.printer.message("Client initialized")
+        ctx.printer.record([("NSS database", ctx.nssdb_spec)])
     return 0

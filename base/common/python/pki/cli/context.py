@@ -90,7 +90,10 @@ def confirm(question: str, force: bool, force_hint: str, details: str = "") -> N
         sys.stderr.write(details.rstrip("\n") + "\n")
     sys.stderr.write(f"{question} (y/N)? ")
     sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
+    line = sys.stdin.readline()
+    if not line:  # end of input (Ctrl-D): end the prompt line before any error
+        sys.stderr.write("\n")
+    answer = line.strip().lower()
     if answer not in ("y", "yes"):
         raise CLIError(f"not confirmed: nothing done (pass --force to {force_hint})")
 

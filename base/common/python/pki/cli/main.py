@@ -155,7 +155,10 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         response = exc.response
         return f"HTTP {response.status_code} {response.reason or ''} for {response.url}".strip()
     if isinstance(exc, PKIException):
-        return str(exc.message or exc) or type(exc).__name__
+        message = str(exc.message or exc) or type(exc).__name__
+        if exc.code == 401 and ctx is not None and not ctx.nickname:
+            message += " (this command needs an agent: pass -n NICKNAME)"
+        return message
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     if isinstance(exc, (CLIError, UsageError, ValueError, requests.RequestException)):
@@ -174,13 +177,15 @@ def _report(message: str, secrets: Sequence[str | None] = ()) -> None:
     sys.stderr.write("ERROR: " + _one_line(_redact(message, secrets)) + "\n")
 
 
-def _install_logging(verbose: bool) -> logging.Handler:
+def _install_logging(verbose: bool) -> tuple[logging.Handler, int]:
+    """Log the library to stderr (DEBUG with -v); returns what ``main`` restores after."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
     top = logging.getLogger("pki")
+    previous = top.level
     top.addHandler(handler)
     top.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    return handler
+    return handler, previous
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
 
-    handler = _install_logging(args.verbose)
+    handler, previous_level = _install_logging(args.verbose)
     ctx: CLIContext | None = None
     try:
         ctx = CLIContext(args)
@@ -221,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except Exception as exc:  # closing must not hide the command's own result
                 logger.debug("error while closing: %s", exc)
         logging.getLogger("pki").removeHandler(handler)
+        logging.getLogger("pki").setLevel(previous_level)
 
 
 def _password_values(arguments: Sequence[str]) -> list[str]:

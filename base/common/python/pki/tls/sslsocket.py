@@ -15,6 +15,7 @@ import select
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -199,7 +200,12 @@ class PKISSLSocket:
         if self.selection_error is not None:
             return self.selection_error
         reasons = _reasons(exc)
-        text = "; ".join(reasons) or exc.__class__.__name__
+        text = "; ".join(r for r in reasons if r)
+        if not text:  # OpenSSL 3 reports a reset connection as an empty "system library" error
+            dropped = self._dropped_after_client_cert("the connection was reset")
+            if dropped is not None:
+                return dropped
+            text = "the connection was reset or closed during TLS"
         lowered = text.lower()
         peer = self._peer_label()
         if "certificate verify failed" in lowered:
@@ -216,12 +222,7 @@ class PKISSLSocket:
                 self.certificate_requested or "certificate required" in lowered
                 or "handshake failure" in lowered
             ):
-                return ClientCertificateRequiredError(
-                    f"{peer} requires a TLS client certificate and none is configured: pass "
-                    "nssdb= and nickname= (or set PKI_CLIENT_DATABASE and "
-                    f"PKI_CLIENT_CERT_NICKNAME in pki.conf); TLS alert: {text}",
-                    reasons=reasons,
-                )
+                return self._certificate_required(f"TLS alert: {text}", reasons)
             if self.sent_identity is not None and self.certificate_requested:
                 ident = self.sent_identity
                 return ClientCertificateRejectedError(
@@ -317,16 +318,27 @@ class PKISSLSocket:
             except SSL.WantWriteError:
                 self._wait(True, deadline)
 
-    def _dropped_after_client_cert(self, detail: str) -> ClientCertificateRejectedError | None:
-        """A new connection that the server drops before answering anything, right after it
-        asked for and got our certificate, was almost always refused for that certificate
-        (TLS 1.3 servers reject it after the handshake, and the alert is often lost)."""
-        if self._received or not self.certificate_requested or self.sent_identity is None:
+    def _dropped_after_client_cert(self, detail: str) -> TLSError | None:
+        """Explain a new connection that the server drops before answering anything, right
+        after it asked for a client certificate: it refused the one we sent, or wanted one
+        and got none (TLS 1.3 servers decide after the handshake, and their alert is often
+        lost to a connection reset)."""
+        if self._received or not self.certificate_requested:
             return None
+        if self.sent_identity is None:
+            return self._certificate_required(detail)
         return ClientCertificateRejectedError(
             f"{self._peer_label()} closed the connection right after receiving the client "
             f"certificate {self.sent_identity.describe()}, so it probably rejected it: check "
             f"that the server trusts its issuer and that it is valid and not revoked ({detail})"
+        )
+
+    def _certificate_required(self, detail: str, reasons: Sequence[str] = ()) -> TLSError:
+        return ClientCertificateRequiredError(
+            f"{self._peer_label()} requires a TLS client certificate and none is configured: "
+            "pass nssdb= and nickname= (or set PKI_CLIENT_DATABASE and "
+            f"PKI_CLIENT_CERT_NICKNAME in pki.conf); {detail}",
+            reasons=reasons,
         )
 
     def _syscall_error(self, exc: SSL.SysCallError) -> OSError:
