@@ -269,6 +269,10 @@ class PKIConnection:
         return (self.rootURI if use_root_uri else self.serverURI) + path
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        if url[:6].lower() == "https:":
+            # Build (or fetch) the context here, so that configuration and NSS database
+            # errors reach the caller as they are, not wrapped by requests.
+            self.get_ssl_context()
         try:
             response = self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as exc:

@@ -32,6 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "subject": subject,
                 "version": sock.version(),
+                "cipher": (sock.cipher() or ("",))[0],
                 "reused": sock.session_reused,
                 "path": self.path,
             }

@@ -21,6 +21,7 @@ from pki.tls import (
     ClientCertificateRequiredError,
     FrozenContextError,
     PKISSLContext,
+    TLSConfigurationError,
     UntrustedServerError,
 )
 
@@ -235,6 +236,35 @@ def test_tls_1_2_when_asked(echo_server, sql_db):
         conf={"SSL_STREAM_VERSION_MAX": "TLS_1_2"},
     )
     assert conn.get("/").json()["version"] == "TLSv1.2"
+
+
+def test_cipher_suites_from_pki_conf(echo_server, sql_db):
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={
+            "SSL_STREAM_VERSION_MAX": "TLS_1_2",
+            "SSL_DEFAULT_CIPHERS": "false",
+            "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        },
+    )
+    assert conn.get("/").json()["cipher"] == "ECDHE-RSA-CHACHA20-POLY1305"
+
+
+def test_disabled_cipher_is_not_offered(echo_server, sql_db):
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={
+            "SSL_STREAM_VERSION_MAX": "TLS_1_2",
+            "SSL_CIPHERS": "-TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        },
+    )
+    assert conn.get("/").json()["cipher"] not in ("", "ECDHE-RSA-AES256-GCM-SHA384")
+
+
+def test_unknown_cipher_is_a_clear_error(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, conf={"SSL_CIPHERS": "TLS_RSA_WITH_NOTHING_SHA"})
+    with pytest.raises(TLSConfigurationError, match="TLS_RSA_WITH_NOTHING_SHA"):
+        conn.get("/")
 
 
 def test_context_is_frozen_but_tolerates_urllib3_repeats(echo_server, sql_db):

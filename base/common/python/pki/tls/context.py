@@ -23,13 +23,17 @@ from typing import Any
 
 import OpenSSL
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import SSL, crypto
 
 from pki.conf import TLSSettings
 from pki.nssdb import PrivateKey
 from pki.tls import _openssl
-from pki.tls.errors import FrozenContextError, TLSConfigurationError
+from pki.tls.errors import (
+    AmbiguousClientCertificateError,
+    FrozenContextError,
+    TLSConfigurationError,
+)
 from pki.tls.sslsocket import PKISSLSocket
 
 __all__ = ["ClientIdentity", "PKISSLContext", "build_context", "SYSTEM_CA_DIRS"]
@@ -268,13 +272,11 @@ class PKISSLContext:
         for identity in self.identities:
             for cert in identity.chain:
                 if cert.issuer != cert.subject:  # the server has the root; send the rest
-                    chain_certs[cert.fingerprint(_SHA256)] = cert
+                    chain_certs[cert.fingerprint(hashes.SHA256())] = cert
         for cert in chain_certs.values():
             extra = cert if _TAKES_CRYPTOGRAPHY else crypto.X509.from_cryptography(cert)
             self._ctx.add_extra_chain_cert(extra)
         if len(self.identities) > 1 and not _openssl.FEATURES["cert_callback"]:
-            from pki.tls.errors import AmbiguousClientCertificateError
-
             listed = "; ".join(i.describe() for i in self.identities)
             raise AmbiguousClientCertificateError(
                 "several client certificates are usable and this OpenSSL cannot choose by "
@@ -493,10 +495,6 @@ def _verify_callback(
             owner.record_verify_failure(cert.to_cryptography(), errnum, depth)
     return bool(ok)
 
-
-from cryptography.hazmat.primitives.hashes import SHA256 as _SHA256Class  # noqa: E402
-
-_SHA256 = _SHA256Class()
 
 
 def build_context(
