@@ -13,6 +13,7 @@ setup(
     package_dir={"": "base/common/python"},
     packages=find_packages(where="base/common/python", include=["pki", "pki.*"]),
     python_requires=">=3.9",
+    entry_points={"console_scripts": ["pki = pki.cli.main:main"]},
     install_requires=[
         "requests>=2.28",
         "urllib3>=2.0,<3",

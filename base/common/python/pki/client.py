@@ -100,7 +100,9 @@ class PKIConnection:
     whose issuer the server asks for), ``nssdb_password`` / ``nssdb_password_file`` /
     ``password_callback`` (as for ``pki.nssdb.NSSDatabase``) and ``conf`` (one more pki.conf
     file, or a mapping of its variables). ``verify`` may also be a CA file or directory,
-    which is then trusted like ``cert_paths``.
+    which is then trusted like ``cert_paths``. ``client_auth=False`` takes only the trust
+    anchors from the database and connects without a client certificate (as the Java CLI
+    does without ``-n``).
 
     Creating a connection touches neither NSS nor the network; the TLS context is built at the
     first HTTPS request and shared by every request afterwards, from any thread.
@@ -123,6 +125,7 @@ class PKIConnection:
         nssdb_password_file: str | os.PathLike[str] | None = None,
         password_callback: PasswordCallback | None = None,
         conf: ConfSource | None = None,
+        client_auth: bool = True,
     ) -> None:
         self.protocol = protocol
         self.hostname = hostname
@@ -144,6 +147,7 @@ class PKIConnection:
         self._conf = conf
         self._nssdb: str | os.PathLike[str] | NSSDatabase | None = nssdb
         self._nickname = nickname
+        self._client_auth = client_auth
         self._password_kwargs = _password_kwargs(
             nssdb_password, nssdb_password_file, password_callback
         )
@@ -188,10 +192,15 @@ class PKIConnection:
         nssdb_password: str | None = None,
         nssdb_password_file: str | os.PathLike[str] | None = None,
         password_callback: PasswordCallback | None = None,
+        client_auth: bool = True,
     ) -> None:
-        """Authenticate with a certificate from an NSS database (replaces PEM settings)."""
+        """Authenticate with a certificate from an NSS database (replaces PEM settings).
+
+        ``client_auth=False`` uses the database for trust only.
+        """
         self._nssdb = nssdb
         self._nickname = nickname
+        self._client_auth = client_auth
         self._password_kwargs = _password_kwargs(
             nssdb_password, nssdb_password_file, password_callback
         )
@@ -232,7 +241,7 @@ class PKIConnection:
         db = self._database(raw, settings)
         if db is not None:
             nickname = self._nickname or settings.client_cert_nickname
-            creds = credentials_from_nssdb(db, nickname)
+            creds = credentials_from_nssdb(db, nickname, self._client_auth)
             anchors, identities, source = creds.anchors, creds.identities, creds.source
         if self._pem is not None:
             identities = [identity_from_pem(*self._pem)]

@@ -320,8 +320,13 @@ class NSSDatabase:
 
     # -- lifetime ------------------------------------------------------------------------
 
-    def open(self) -> NSSDatabase:
-        """Open the database and log in; does nothing if it is already open."""
+    def open(self, login: bool = True) -> NSSDatabase:
+        """Open the database and log in; does nothing if it is already open.
+
+        ``login=False`` opens only the public part (certificates and their trust), which
+        needs no password; the key store is then unlocked when a private key is first asked
+        for, with the password given to the constructor.
+        """
         with self._lock:
             if self._slot is not None:
                 return self
@@ -330,7 +335,8 @@ class NSSDatabase:
             try:
                 # listed before the login on purpose: see pki.nss.list_certs
                 self._certs = [_cert_info(raw) for raw in nss.list_certs(slot)]
-                self._login(slot)
+                if login:
+                    self._login(slot)
             except BaseException:
                 self._certs = None
                 nss.close_user_db(slot)
@@ -351,6 +357,20 @@ class NSSDatabase:
     @property
     def is_open(self) -> bool:
         return self._slot is not None
+
+    @property
+    def has_password(self) -> bool:
+        """Whether a password, password file or callback was given."""
+        return any(
+            p is not None
+            for p in (self._password, self._password_file, self._password_callback)
+        )
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether reaching the private keys still needs a login (the database is open)."""
+        slot = self._require_open()
+        return nss.need_login(slot) and not nss.is_logged_in(slot)
 
     def __enter__(self) -> NSSDatabase:
         return self.open()
@@ -521,6 +541,7 @@ class NSSDatabase:
                     info.not_before,
                     info.not_after,
                 )
+            self._login(slot)  # a no-op unless opened with login=False
             key = self._export_key(slot, info)
             chain = self._chain_of(info.certificate)
             return info.certificate, chain, key

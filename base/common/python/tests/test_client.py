@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ssl
 import threading
 import warnings
@@ -15,6 +16,7 @@ from nssdb_fixtures import PASSWORD
 from pki.client import PKIClient, PKIConnection
 from pki.nssdb import BadPasswordError, CertificateNotFoundError, DatabaseNotFoundError
 from pki.testing.certs import CA
+from pki.testing.nsstools import TestNSSDB
 from pki.tls import (
     FEATURES,
     ClientCertificateRejectedError,
@@ -140,6 +142,34 @@ def test_environment_ca_bundle_does_not_replace_configured_trust(
     monkeypatch.setenv("CURL_CA_BUNDLE", str(other))
     conn = connect(echo_server, sql_db, nickname="PKI Administrator", trust_env=True)
     assert conn.get("/").status_code == 200
+
+
+def test_locked_database_without_password_gives_trust_only(echo_server, sql_db):
+    conn = PKIConnection("https", "127.0.0.1", str(echo_server.port), nssdb=sql_db.spec)
+    body = conn.get("/").json()  # the server is verified from the database's CA...
+    assert body["subject"] is None  # ...and no client certificate was sent
+    assert conn.get_ssl_context().identities == ()
+
+
+def test_client_auth_false_sends_no_certificate(echo_server, sql_db):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator", client_auth=False)
+    assert conn.get("/").json()["subject"] is None
+
+
+def test_single_usable_certificate_is_chosen_without_nickname(echo_server, test_ca, tmp_path):
+    db = TestNSSDB(tmp_path / "db", "pw-single", "sql")
+    db.add_ca("CA", test_ca.cert)
+    db.add_identity("Only Agent", test_ca.issue_cert("Only Agent", key_type="ec"))
+    db.add_identity("Expired", test_ca.issue_cert(
+        "Expired Agent",
+        not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
+        not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
+    ))
+    db.cleanup()
+    conn = PKIConnection(
+        "https", "127.0.0.1", str(echo_server.port), nssdb=db.spec, nssdb_password="pw-single"
+    )
+    assert conn.get("/").json()["subject"] == "organizationName=Example,commonName=Only Agent"
 
 
 def test_untrusted_server_names_issuer_and_fix(tmp_path, sql_db):

@@ -249,6 +249,23 @@ def test_password_conf_without_internal_entry(sql_db, password_file):
         NSSDatabase(sql_db.spec, password_file=path).open()
 
 
+def test_public_part_opens_without_password(sql_db):
+    with NSSDatabase(sql_db.spec).open(login=False) as db:
+        assert db.is_locked
+        assert db.get_trust_anchors() == [sql_db.ca.cert]
+        assert db.get_cert("PKI Administrator") == sql_db.rsa.cert
+        with pytest.raises(PasswordRequiredError):
+            db.get_client_credentials("PKI Administrator")
+
+
+def test_key_store_unlocked_when_first_needed(sql_db):
+    with NSSDatabase(sql_db.spec, password=PASSWORD).open(login=False) as db:
+        assert db.is_locked
+        cert, _, key = db.get_client_credentials("PKI Administrator EC")
+        assert not db.is_locked
+    assert _public_der(key) == _public_der(cert)
+
+
 def test_empty_password_database_opens_without_one(empty_password_db):
     with NSSDatabase(empty_password_db.spec) as db:
         assert db.get_cert("PKI Administrator") == empty_password_db.rsa.cert

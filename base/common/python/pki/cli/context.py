@@ -18,9 +18,7 @@ import logging
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pki.cli.output import Printer
@@ -29,7 +27,6 @@ from pki.conf import TLSSettings, load_tls_settings
 from pki.nssdb import (
     DatabaseNotFoundError,
     NSSDatabase,
-    PasswordRequiredError,
     Secret,
 )
 
@@ -175,53 +172,36 @@ class CLIContext:
         return self._nssdb
 
     def client(self) -> PKIClient:
-        """The server client: authenticated with ``-n`` from the NSS database, else anonymous."""
+        """The server client: authenticated with ``-n`` from the NSS database, else anonymous
+        (the database, when there is one, still provides the trust anchors)."""
         if self._client is not None:
             return self._client
-        if self.nickname:
-            client = PKIClient(self.url, api_version=self.api)
-            client.set_client_auth(
-                nssdb=self.nssdb_spec,
-                nickname=self.nickname,
+        client = PKIClient(self.url, api_version=self.api)
+        if self.nickname or self._database_exists():
+            client.connection.set_authentication_nssdb(
+                self.nssdb_spec,
+                self.nickname,
                 nssdb_password=self.password,
                 nssdb_password_file=self.password_file,
+                client_auth=bool(self.nickname),
             )
-            logger.debug("authenticating as %r from %s", self.nickname, self.nssdb_spec)
+            logger.debug("%s from %s", f"authenticating as {self.nickname!r}"
+                         if self.nickname else "trust anchors", self.nssdb_spec)
         else:
-            client = PKIClient(self.url, api_version=self.api, ca_bundle=self._anchor_bundle())
-            logger.debug("anonymous connection to %s", self.url)
+            logger.debug("no NSS database at %s: using the system trust only", self.nssdb_spec)
         self._stack.callback(client.close)
         self._client = client
         return client
 
-    def _anchor_bundle(self) -> str | None:
-        """A temporary PEM file of the NSS database's TLS trust anchors, or None.
-
-        A database that does not exist is skipped unless ``-d`` named it; so is one that
-        needs a password nobody gave, unless ``-d`` named it (then that is an error).
-        """
+    def _database_exists(self) -> bool:
+        """Whether there is a database to take trust from (``-d`` must name one)."""
         try:
-            db = self.nssdb()
+            with NSSDatabase(self.nssdb_spec).open(login=False):
+                return True
         except DatabaseNotFoundError:
             if self.nssdb_explicit:
                 raise
-            logger.debug("no NSS database at %s: using the system trust only", self.nssdb_spec)
-            return None
-        except PasswordRequiredError:
-            if self.nssdb_explicit or self.has_password:
-                raise
-            logger.debug("%s needs a password: using the system trust only", self.nssdb_spec)
-            return None
-        anchors = db.get_trust_anchors()
-        if not anchors:
-            return None
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        directory = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="pki-cli-"))
-        path = Path(directory) / "anchors.pem"
-        path.write_bytes(b"".join(cert.public_bytes(Encoding.PEM) for cert in anchors))
-        logger.debug("trusting %d CA certificate(s) from %s", len(anchors), self.nssdb_spec)
-        return str(path)
+            return False
 
     def close(self) -> None:
         """Release the connection, the database and temporary files."""

@@ -43,19 +43,32 @@ class NSSCredentials:
         self.source = source
 
 
-def credentials_from_nssdb(db: NSSDatabase, nickname: str | None) -> NSSCredentials:
+def credentials_from_nssdb(
+    db: NSSDatabase, nickname: str | None, client_auth: bool = True
+) -> NSSCredentials:
     """Read anchors and the client identity (or candidates) from ``db``.
 
     With ``nickname`` the certificate must exist, have its key and be valid now (the
     database layer's errors pass through unchanged). Without one, every usable client
-    certificate becomes a candidate.
+    certificate becomes a candidate, unless the database is password protected and no
+    password was given: then, as with ``client_auth=False``, it only provides trust.
     """
     was_open = db.is_open
-    db.open()
+    # log in at once when a key will be needed or a password was given (a wrong one is
+    # reported now); otherwise the public part is enough
+    db.open(login=client_auth and (bool(nickname) or db.has_password))
     try:
         anchors = db.get_trust_anchors()
-        if nickname:
+        if not client_auth:
+            names = []
+        elif nickname:
             names = [nickname]
+        elif db.is_locked and not db.has_password:
+            logger.info(
+                "%s is locked and no password was given: its certificates are used for "
+                "trust only", db.spec,
+            )
+            names = []
         else:
             names = list(dict.fromkeys(c.nickname for c in db.find_client_certs()))
         identities = []

@@ -1,0 +1,370 @@
+"""The ``pki`` command-line client against the Dogtag test server.
+
+Commands run in-process through ``pki.cli.main.main([...])`` (output captured with capsys),
+and once as ``python -m pki.cli`` in a subprocess without a terminal, to check the exit status
+and the single ``ERROR:`` line a script sees. Agent commands authenticate from the server's
+NSS database (``-d``, ``-f password.conf``, ``-n 'PKI Administrator'``), and the server's CA
+is trusted from that same database (no CA bundle is ever passed).
+
+The session server is shared with other modules: every test uses its own subject names and
+client key IDs, and never assumes it sees the only records.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pki.cli.main import main
+from pki.testing.server import DogtagTestServer
+
+AGENT = "PKI Administrator"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pki.conf or PKI_CLIENT_* variable of the person running the tests leaks in."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    for name in list(os.environ):
+        if name.startswith(("PKI_CLIENT_", "SSL_", "NSS_DEFAULT_DB_TYPE")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="module")
+def server(dogtag_server: DogtagTestServer) -> DogtagTestServer:
+    return dogtag_server
+
+
+@pytest.fixture(scope="module")
+def anon(server: DogtagTestServer) -> list[str]:
+    """Global options of an anonymous client that trusts the server from the NSS DB."""
+    info = server.info
+    return ["-U", info["url"], "-d", info["nssdb"], "-f", info["password_file"]]
+
+
+@pytest.fixture(scope="module")
+def agent(anon: list[str]) -> list[str]:
+    """Global options of the agent: the anonymous ones plus ``-n 'PKI Administrator'``."""
+    return [*anon, "-n", AGENT]
+
+
+class Result:
+    """Exit status and captured output of one in-process ``pki`` run."""
+
+    def __init__(self, status: int, out: str, err: str) -> None:
+        self.status, self.out, self.err = status, out, err
+
+    def field(self, label: str) -> str:
+        """The value of the first ``  Label: value`` line."""
+        match = re.search(rf"^  {re.escape(label)}: (.*)$", self.out, re.MULTILINE)
+        assert match, f"no {label!r} in output:\n{self.out}"
+        return match.group(1)
+
+    def fields(self, label: str) -> list[str]:
+        return re.findall(rf"^  {re.escape(label)}: (.*)$", self.out, re.MULTILINE)
+
+
+#: ``pki(*argv)``: run the CLI in-process, return its ``Result``
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def pki(capsys: pytest.CaptureFixture[str]) -> Run:
+    """Runs ``pki.cli.main.main`` with the given arguments and captures its output."""
+
+    def run(*argv: str) -> Result:
+        status = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return run
+
+
+def ok(result: Result) -> Result:
+    assert result.status == 0, result.err
+    assert result.err == ""
+    return result
+
+
+def failed(result: Result, status: int = 1) -> str:
+    """The single ERROR line of a failed run (asserted to be exactly one line)."""
+    assert result.status == status, result.out
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ERROR: "), result.err
+    assert "Traceback" not in result.err
+    return lines[0]
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def write_csr(directory: Path, cn: str) -> tuple[Path, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / f"{cn}.csr"
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    return path, key
+
+
+def enroll(pki: Run, anon: list[str], agent: list[str], directory: Path, cn: str) -> str:
+    """Submit (anonymously) and approve (as agent) a caServerCert request; the serial."""
+    csr, _ = write_csr(directory, cn)
+    submitted = ok(pki(*anon, "ca-cert-request-submit", "--profile", "caServerCert",
+                       "--csr-file", str(csr)))
+    request_id = submitted.field("Request ID")
+    approved = ok(pki(*agent, "ca-cert-request-review", request_id, "--action", "approve"))
+    return approved.field("Certificate ID")
+
+
+# -- info and the local NSS database ----------------------------------------------------------
+
+
+def test_info_text_and_json(pki: Run, anon: list[str], server: DogtagTestServer) -> None:
+    text = ok(pki(*anon, "info"))
+    assert text.field("Server URL") == server.url
+    assert text.field("Server Version") == server.version
+    data = json.loads(ok(pki(*anon, "--output-format", "json", "info")).out)
+    assert data["Version"] == server.version
+    assert data["url"] == server.url
+
+
+def test_client_cert_find(pki: Run, anon: list[str]) -> None:
+    users = ok(pki(*anon, "client-cert-find"))
+    assert users.fields("Nickname") == [AGENT]
+    assert users.field("Trust Flags") == "u,u,u"
+    assert users.field("Serial Number").startswith("0x")
+    assert "1 entries found" in users.out
+
+    cas = ok(pki(*anon, "client-cert-find", "--ca"))
+    assert cas.fields("Nickname") == ["CA Signing Certificate"]
+    assert cas.field("Trust Flags") == "CT,C,C"
+
+    data = json.loads(ok(pki(*anon, "--output-format", "json", "client-cert-find", "--all")).out)
+    by_nick = {e["nickname"]: e for e in data["entries"]}
+    assert set(by_nick) == {AGENT, "CA Signing Certificate"}
+    assert by_nick[AGENT]["hasPrivateKey"] is True
+    assert by_nick["CA Signing Certificate"]["hasPrivateKey"] is False
+
+
+# -- certificates -----------------------------------------------------------------------------
+
+
+def test_request_approve_show_find_revoke(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path
+) -> None:
+    cn = unique("cli-enroll")
+    csr, key = write_csr(tmp_path, cn)
+    submitted = ok(pki(*anon, "ca-cert-request-submit", "--profile", "caServerCert",
+                       "--csr-file", str(csr)))
+    request_id = submitted.field("Request ID")
+    assert request_id.startswith("0x")
+    assert submitted.field("Request Status") == "pending"
+
+    shown = ok(pki(*anon, "ca-cert-request-show", request_id))
+    assert shown.field("Request Status") == "pending"
+    pending = ok(pki(*agent, "ca-cert-request-find", "--status", "pending"))
+    assert request_id in pending.fields("Request ID")
+
+    approved = ok(pki(*agent, "ca-cert-request-review", request_id, "--action", "approve"))
+    assert f'Approved certificate request "{request_id}"' in approved.out
+    assert approved.field("Request Status") == "complete"
+    serial = approved.field("Certificate ID")
+
+    pem = tmp_path / "cert.pem"
+    cert = ok(pki(*anon, "ca-cert-show", serial, "--output", str(pem)))
+    assert cert.field("Serial Number") == serial
+    assert cert.field("Subject DN") == f"CN={cn}"
+    assert cert.field("Status") == "VALID"
+    issued = x509.load_pem_x509_certificate(pem.read_bytes())
+    assert issued.serial_number == int(serial, 16)
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    assert issued.public_key().public_bytes(der, public) == key.public_key().public_bytes(
+        der, public
+    )
+
+    found = ok(pki(*anon, "ca-cert-find", "--name", cn))
+    assert found.fields("Serial Number") == [serial]
+    assert "1 entries matched" in found.out
+
+    revoked = ok(pki(*agent, "ca-cert-revoke", serial, "--reason", "key_compromise", "--force"))
+    assert f'Revoked certificate "{serial}"' in revoked.out
+    assert revoked.field("Status") == "REVOKED"
+    assert revoked.field("Revocation Reason") == "Key_Compromise"
+    data = json.loads(ok(pki(*anon, "--output-format", "json", "ca-cert-find", "--name", cn,
+                             "--status", "revoked")).out)
+    assert [e["id"] for e in data["entries"]] == [serial]
+
+
+def test_hold_and_release(pki: Run, anon: list[str], agent: list[str], tmp_path: Path) -> None:
+    serial = enroll(pki, anon, agent, tmp_path, unique("cli-hold"))
+    held = ok(pki(*agent, "ca-cert-hold", serial, "--comments", "lost laptop", "--force"))
+    assert f'Placed certificate "{serial}" on-hold' in held.out
+    assert held.field("Status") == "REVOKED"
+    assert held.field("Revocation Reason") == "Certificate_Hold"
+    released = ok(pki(*agent, "ca-cert-release-hold", serial, "--force"))
+    assert f'Placed certificate "{serial}" off-hold' in released.out
+    assert released.field("Status") == "VALID"
+
+
+class _FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_revoke_asks_on_a_terminal(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    serial = enroll(pki, anon, agent, tmp_path, unique("cli-ask"))
+    monkeypatch.setattr(sys, "stdin", _FakeTTY("n\n"))
+    declined = pki(*agent, "ca-cert-revoke", serial)
+    assert declined.status == 1
+    assert "(y/N)?" in declined.err
+    assert "ERROR: not confirmed: nothing done" in declined.err
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "VALID"
+
+    monkeypatch.setattr(sys, "stdin", _FakeTTY("y\n"))
+    accepted = pki(*agent, "ca-cert-revoke", serial)
+    assert accepted.status == 0, accepted.err
+    assert accepted.field("Status") == "REVOKED"
+
+
+def test_subprocess_revoke_without_tty_needs_force(
+    anon: list[str], agent: list[str], pki: Run, tmp_path: Path
+) -> None:
+    serial = enroll(pki, anon, agent, tmp_path, unique("cli-notty"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pki.cli", *agent, "ca-cert-revoke", serial],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ERROR: ") and "pass --force" in lines[0]
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "VALID"
+
+
+# -- KRA --------------------------------------------------------------------------------------
+
+
+def test_kra_archive_then_retrieve(pki: Run, agent: list[str], tmp_path: Path) -> None:
+    secret = os.urandom(48) + b"\x00\n\xff"
+    source = tmp_path / "secret.bin"
+    source.write_bytes(secret)
+    cid = unique("cli-kra")
+    archived = ok(pki(*agent, "kra-key-archive", "--clientKeyID", cid, "--input-data", str(source)))
+    key_id = archived.field("Key ID")
+    assert key_id.startswith("0x")
+
+    found = ok(pki(*agent, "kra-key-find", "--clientKeyID", cid))
+    assert found.fields("Key ID") == [key_id]
+    assert found.field("Status") == "active"
+    assert ok(pki(*agent, "kra-key-show", key_id)).field("Client Key ID") == cid
+
+    target = tmp_path / "out.bin"
+    retrieved = ok(pki(*agent, "kra-key-retrieve", "--keyID", key_id, "--output-data", str(target)))
+    assert target.read_bytes() == secret
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "Actual archived data" not in retrieved.out  # the secret went to the file only
+
+    printed = ok(pki(*agent, "kra-key-retrieve", "--keyID", key_id))
+    assert base64.b64decode(printed.field("Actual archived data")) == secret
+
+
+def test_kra_passphrase_json(pki: Run, agent: list[str]) -> None:
+    cid = unique("cli-pass")
+    passphrase = "Secret.123-" + uuid.uuid4().hex
+    archived = json.loads(ok(pki(*agent, "--output-format", "json", "kra-key-archive",
+                                 "--clientKeyID", cid, "--passphrase", passphrase)).out)
+    key_id = archived["requestInfo"]["keyURL"].rsplit("/", 1)[-1]
+    retrieved = json.loads(ok(pki(*agent, "--output-format", "json", "kra-key-retrieve",
+                                  "--keyID", key_id)).out)
+    assert base64.b64decode(retrieved["data"]).decode() == passphrase
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def test_wrong_password_is_one_line_without_the_password(
+    pki: Run, server: DogtagTestServer, tmp_path: Path
+) -> None:
+    info = server.info
+    wrong = "not-the-password-" + uuid.uuid4().hex
+    pwfile = tmp_path / "wrong.txt"
+    pwfile.write_text(wrong + "\n")
+    base = ["-U", info["url"], "-d", info["nssdb"], "-n", AGENT]
+    for options in (["-C", str(pwfile)], ["-c", wrong]):
+        line = failed(pki(*base, *options, "ca-cert-request-find"))
+        assert "wrong password" in line
+        assert wrong not in line
+
+
+def test_missing_nickname_lists_nicknames(pki: Run, anon: list[str]) -> None:
+    line = failed(pki(*anon, "-n", "No Such Agent", "ca-cert-request-find"))
+    assert "No Such Agent" in line
+    assert repr(AGENT) in line and "'CA Signing Certificate'" in line
+
+
+def test_usage_errors(pki: Run, anon: list[str]) -> None:
+    line = failed(pki("-c", "pw-on-cmdline", "-C", "/dev/null", "info"), status=2)
+    assert "-C" in line and "not allowed" in line and "pw-on-cmdline" not in line
+    line = failed(pki("-U", "https://x:8443", "-h", "y", "info"), status=2)
+    assert "-U cannot be combined" in line
+    failed(pki(*anon, "ca-cert-request-review", "0x1", "--action", "bless"), status=2)
+    failed(pki(*anon, "no-such-command"), status=2)
+
+
+def test_agent_command_without_nickname_says_so(pki: Run, anon: list[str]) -> None:
+    line = failed(pki(*anon, "ca-cert-request-find"))
+    assert "401" in line and "-n NICKNAME" in line
+
+
+def test_client_init(pki: Run, tmp_path: Path) -> None:
+    db = tmp_path / "newdb"
+    pwfile = tmp_path / "pw.txt"
+    pwfile.write_text("init-secret\n")
+    created = ok(pki("-d", str(db), "-C", str(pwfile), "client-init"))
+    assert (db / "cert9.db").is_file() and (db / "key4.db").is_file()
+    assert f"NSS database: sql:{db}" in created.out
+    assert "0 entries found" in ok(pki("-d", str(db), "-c", "init-secret", "client-cert-find")).out
+    assert "wrong password" in failed(pki("-d", str(db), "-c", "other", "client-cert-find"))
+    assert "--force" in failed(pki("-d", str(db), "client-init"))
+    ok(pki("-d", f"sql:{db}", "client-init", "--force"))  # now without a password
+    assert "0 entries found" in ok(pki("-d", str(db), "client-cert-find")).out
+
+
+def test_locked_database_without_password(pki: Run, server: DogtagTestServer) -> None:
+    info = server.info
+    line = failed(pki("-U", info["url"], "-d", info["nssdb"], "client-cert-find"))
+    assert "protected by a password" in line and "-f PASSWORD_CONF" in line
+
+
+def test_server_errors_are_one_line(pki: Run, anon: list[str], tmp_path: Path) -> None:
+    line = failed(pki(*anon, "ca-cert-show", "0x7ffffff1"))
+    assert "0x7ffffff1" in line.lower() or "not found" in line.lower()
+    line = failed(pki(*anon, "ca-cert-show", "not-a-serial"))
+    assert "not-a-serial" in line
+    line = failed(pki("-U", "https://127.0.0.1:9", "-d", str(tmp_path / "missing"), "info"))
+    assert "does not exist" in line
