@@ -11,10 +11,8 @@ key); ``--ca`` lists CA certificates and ``--all`` everything.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -123,17 +121,17 @@ def init_db(ctx: CLIContext, args: argparse.Namespace) -> int:
         old.unlink()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     password = _password_for_init(ctx)
-    with tempfile.TemporaryDirectory(prefix="pki-init-") as tmp:
-        command = [certutil, "-N", "-d", ctx.nssdb_spec]
-        if password is None:
-            command.append("--empty-password")
-        else:
-            pwfile = os.path.join(tmp, "password")
-            fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(password + "\n")
-            command += ["-f", pwfile]
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    command = [certutil, "-N", "-d", ctx.nssdb_spec]
+    if password is None:
+        command.append("--empty-password")
+    else:
+        command += ["-f", "/dev/stdin"]  # the password goes through a pipe, never a file
+    done = subprocess.run(
+        command,
+        input=None if password is None else password + "\n",
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise CLIError(f"certutil -N failed: {(done.stderr or done.stdout).strip()}")
     if ctx.printer.is_json:
