@@ -18,11 +18,17 @@ from __future__ import annotations
 import copy
 import datetime
 import logging
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pki
-from pki.info import ApiTarget, decimal_id, entries_of, hex_id, parse_id, response_json
+from pki.info import (
+    ApiTarget,
+    DataCollection,
+    decimal_id,
+    hex_id,
+    parse_id,
+    response_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -189,32 +195,12 @@ class CertDataInfo(_JsonObject):
         return info
 
 
-class CertDataInfoCollection:
+class CertDataInfoCollection(DataCollection[CertDataInfo]):
     """A page of ``CertDataInfo`` (``cert_data_info_list``) plus the server's ``total``."""
 
-    def __init__(self) -> None:
-        self.cert_data_info_list: list[CertDataInfo] = []
-        self.links: list[Any] = []
-        self.total: int | None = None
-
-    def __iter__(self) -> Iterator[CertDataInfo]:
-        return iter(self.cert_data_info_list)
-
-    def __len__(self) -> int:
-        return len(self.cert_data_info_list)
-
-    @classmethod
-    def from_json(cls, json_value: dict[str, Any]) -> CertDataInfoCollection:
-        ret = cls()
-        ret.total = json_value.get("total") if isinstance(json_value, dict) else None
-        ret.cert_data_info_list = [CertDataInfo.from_json(e) for e in entries_of(json_value)]
-        ret.links = _as_list(json_value.get("Link")) if isinstance(json_value, dict) else []
-        return ret
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"entries": [e.to_json() for e in self.cert_data_info_list]}
-        out["total"] = self.total if self.total is not None else len(self.cert_data_info_list)
-        return out
+    item_type = CertDataInfo
+    items_attr = "cert_data_info_list"
+    cert_data_info_list: list[CertDataInfo]
 
 
 # --- Requests --------------------------------------------------------------------------------
@@ -314,29 +300,12 @@ class CertEnrollmentResult:
         return f"CertEnrollmentResult(request={self.request!r}, cert={self.cert!r})"
 
 
-class CertRequestInfoCollection:
+class CertRequestInfoCollection(DataCollection[CertRequestInfo]):
     """A list of ``CertRequestInfo`` (``cert_request_info_list``) plus ``total``."""
 
-    def __init__(self) -> None:
-        self.cert_request_info_list: list[CertRequestInfo] = []
-        self.links: list[Any] = []
-        self.total: int | None = None
-
-    def __iter__(self) -> Iterator[CertRequestInfo]:
-        return iter(self.cert_request_info_list)
-
-    def __len__(self) -> int:
-        return len(self.cert_request_info_list)
-
-    @classmethod
-    def from_json(cls, json_value: dict[str, Any]) -> CertRequestInfoCollection:
-        ret = cls()
-        ret.total = json_value.get("total") if isinstance(json_value, dict) else None
-        ret.cert_request_info_list = [
-            CertRequestInfo.from_json(e) for e in entries_of(json_value)
-        ]
-        ret.links = _as_list(json_value.get("Link")) if isinstance(json_value, dict) else []
-        return ret
+    item_type = CertRequestInfo
+    items_attr = "cert_request_info_list"
+    cert_request_info_list: list[CertRequestInfo]
 
 
 # --- Search and revocation -------------------------------------------------------------------
@@ -525,29 +494,12 @@ class ProfileDataInfo(_JsonObject):
         return info
 
 
-class ProfileDataInfoCollection:
+class ProfileDataInfoCollection(DataCollection[ProfileDataInfo]):
     """The profile list (``profile_data_list``) plus ``total``."""
 
-    def __init__(self) -> None:
-        self.profile_data_list: list[ProfileDataInfo] = []
-        self.links: list[Any] = []
-        self.total: int | None = None
-
-    def __iter__(self) -> Iterator[ProfileDataInfo]:
-        return iter(self.profile_data_list)
-
-    def __len__(self) -> int:
-        return len(self.profile_data_list)
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> ProfileDataInfoCollection:
-        ret = cls()
-        ret.total = attr_list.get("total") if isinstance(attr_list, dict) else None
-        for entry in entries_of(attr_list):
-            info = ProfileDataInfo.from_json(entry)
-            if info is not None:
-                ret.profile_data_list.append(info)
-        return ret
+    item_type = ProfileDataInfo
+    items_attr = "profile_data_list"
+    profile_data_list: list[ProfileDataInfo]
 
 
 class Descriptor(_JsonObject):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pki
 
@@ -211,6 +212,53 @@ def entries_of(json_value: Any) -> list[Any]:
     if isinstance(entries, list):
         return entries
     return [entries]
+
+
+_T = TypeVar("_T")
+
+
+class DataCollection(Generic[_T]):
+    """A page of a Dogtag collection: its items plus the server's ``total``.
+
+    Subclasses name the item class and the attribute upstream keeps the items in
+    (``cert_data_info_list``, ``key_infos``...), so scripts reading those keep working.
+    ``links`` holds the ``Link`` list that servers before 11.2 sent.
+    """
+
+    item_type: ClassVar[Any]
+    items_attr: ClassVar[str]
+
+    def __init__(self) -> None:
+        setattr(self, self.items_attr, [])
+        self.links: list[Any] = []
+        self.total: int | None = None
+
+    @property
+    def items(self) -> list[_T]:
+        return getattr(self, self.items_attr)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @classmethod
+    def from_json(cls, json_value: Any) -> Any:
+        ret = cls()
+        if isinstance(json_value, dict):
+            ret.total = json_value.get("total")
+            links = json_value.get("Link")
+            ret.links = [] if links is None else links if isinstance(links, list) else [links]
+        parsed = (cls.item_type.from_json(entry) for entry in entries_of(json_value))
+        ret.items.extend(item for item in parsed if item is not None)
+        return ret
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": [item.to_json() for item in self.items],  # type: ignore[attr-defined]
+            "total": self.total if self.total is not None else len(self.items),
+        }
 
 
 # --- Info ----------------------------------------------------------------------------------

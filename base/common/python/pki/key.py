@@ -18,7 +18,6 @@ import base64
 import logging
 import os
 import warnings
-from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -30,7 +29,14 @@ import pki.info
 import pki.nssdb
 from pki.cert import CertData
 from pki.cert import _JsonObject as JsonObject
-from pki.info import ApiTarget, Version, decimal_id, entries_of, hex_id, response_json
+from pki.info import (
+    ApiTarget,
+    DataCollection,
+    Version,
+    decimal_id,
+    hex_id,
+    response_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -185,26 +191,12 @@ class KeyInfo(JsonObject):
         return _normalised(raw, True, "key ID")
 
 
-class KeyInfoCollection:
+class KeyInfoCollection(DataCollection[KeyInfo]):
     """A page of ``KeyInfo`` (``key_infos``) plus ``total``."""
 
-    def __init__(self) -> None:
-        self.key_infos: list[KeyInfo] = []
-        self.links: list[Any] = []
-        self.total: int | None = None
-
-    def __iter__(self) -> Iterator[KeyInfo]:
-        return iter(self.key_infos)
-
-    def __len__(self) -> int:
-        return len(self.key_infos)
-
-    @classmethod
-    def from_json(cls, json_value: dict[str, Any]) -> KeyInfoCollection:
-        ret = cls()
-        ret.total = json_value.get("total") if isinstance(json_value, dict) else None
-        ret.key_infos = [KeyInfo.from_json(e) for e in entries_of(json_value)]
-        return ret
+    item_type = KeyInfo
+    items_attr = "key_infos"
+    key_infos: list[KeyInfo]
 
 
 class KeyRequestInfo(JsonObject):
@@ -253,26 +245,12 @@ class KeyRequestInfo(JsonObject):
         return _normalised(raw, True, "key ID")
 
 
-class KeyRequestInfoCollection:
+class KeyRequestInfoCollection(DataCollection[KeyRequestInfo]):
     """A page of ``KeyRequestInfo`` (``key_requests``) plus ``total``."""
 
-    def __init__(self) -> None:
-        self.key_requests: list[KeyRequestInfo] = []
-        self.links: list[Any] = []
-        self.total: int | None = None
-
-    def __iter__(self) -> Iterator[KeyRequestInfo]:
-        return iter(self.key_requests)
-
-    def __len__(self) -> int:
-        return len(self.key_requests)
-
-    @classmethod
-    def from_json(cls, json_value: dict[str, Any]) -> KeyRequestInfoCollection:
-        ret = cls()
-        ret.total = json_value.get("total") if isinstance(json_value, dict) else None
-        ret.key_requests = [KeyRequestInfo.from_json(e) for e in entries_of(json_value)]
-        return ret
+    item_type = KeyRequestInfo
+    items_attr = "key_requests"
+    key_requests: list[KeyRequestInfo]
 
 
 def _field(json_value: dict[str, Any], name: str) -> Any:
