@@ -15,7 +15,7 @@ setup(
     python_requires=">=3.9",
     entry_points={"console_scripts": ["pki = pki.cli.main:main"]},
     install_requires=[
-        "requests>=2.28",
+        "requests>=2.32",  # HTTPAdapter.build_connection_pool_key_attributes
         "urllib3>=2.0,<3",
         "pyOpenSSL>=23.0",
         "cryptography>=39.0",
