@@ -357,7 +357,12 @@ def test_client_init(pki: Run, tmp_path: Path) -> None:
 
 def test_locked_database_without_password(pki: Run, server: DogtagTestServer) -> None:
     info = server.info
-    line = failed(pki("-U", info["url"], "-d", info["nssdb"], "client-cert-find"))
+    # listing needs no password (as with certutil -L)...
+    listed = ok(pki("-U", info["url"], "-d", info["nssdb"], "client-cert-find")).out
+    assert "Nickname: PKI Administrator" in listed and "Trust Flags: u,u,u" in listed
+    # ...using the key does, and the error says how to give it
+    line = failed(pki("-U", info["url"], "-d", info["nssdb"], "-n", info["nickname"],
+                      "ca-cert-find"))
     assert "protected by a password" in line and "-f PASSWORD_CONF" in line
 
 

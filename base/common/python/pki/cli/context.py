@@ -166,7 +166,7 @@ class CLIContext:
         """The NSS database, opened (and logged in when it has a password)."""
         if self._nssdb is None:
             db = NSSDatabase(self.nssdb_spec, **self.password_kwargs())
-            db.open()
+            db.open(login=self.has_password)  # listing needs no password
             self._stack.callback(db.close)
             self._nssdb = db
         return self._nssdb
