@@ -8,6 +8,7 @@ real server on 127.0.0.1, not a mock.
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -54,8 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, context: ssl.SSLContext) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, context: ssl.SSLContext, host: str = "127.0.0.1") -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, 0), _Handler)
         self.context = context
 
     def get_request(self):  # type: ignore[no-untyped-def]
@@ -93,6 +95,7 @@ def start_echo_server(
     client_cas: tuple[CA, ...] = (),
     require_client_cert: bool = False,
     max_version: ssl.TLSVersion | None = None,
+    host: str = "127.0.0.1",
 ) -> EchoServer:
     """Start a server with a certificate from ``ca`` that accepts client certs from
     ``client_cas`` (default: ``ca``)."""
@@ -113,10 +116,11 @@ def start_echo_server(
     context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
     if max_version is not None:
         context.maximum_version = max_version
-    server = _TLSServer(context)
+    server = _TLSServer(context, host)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
-    return EchoServer(f"https://127.0.0.1:{port}", port, ca, ca_path, server)
+    netloc = f"[{host}]" if ":" in host else host
+    return EchoServer(f"https://{netloc}:{port}", port, ca, ca_path, server)
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,19 @@ def test_ec_client_key_and_dbm_database(echo_server, dbm_db):
     assert conn.get("/").json()["subject"].endswith("commonName=PKI Administrator EC")
 
 
+def test_ipv6_loopback_with_ip_address_check(tmp_path, sql_db):
+    server = start_echo_server(tmp_path, sql_db.ca, ip_addresses=("::1",), host="::1")
+    try:
+        conn = PKIConnection(
+            "https", "::1", str(server.port), nssdb=sql_db.spec, nssdb_password=PASSWORD,
+            nickname="PKI Administrator",
+        )
+        assert conn.rootURI == f"https://[::1]:{server.port}"
+        assert conn.get("/").json()["subject"].endswith("commonName=PKI Administrator")
+    finally:
+        server.stop()
+
+
 def test_construction_touches_neither_nss_nor_network(tmp_path, echo_server):
     conn = PKIConnection(
         "https", "127.0.0.1", str(echo_server.port), nssdb=tmp_path / "missing",
