@@ -249,7 +249,9 @@ def read_password_file(path: str | os.PathLike[str], token: str = INTERNAL_TOKEN
         if sep and (name == INTERNAL_TOKEN or name.startswith("hardware-")):
             is_conf = True
         if sep:
-            entries.setdefault(name, value)
+            # as in Java properties files (how Dogtag reads password.conf), blanks around '='
+            # don't count; trailing ones belong to the value
+            entries.setdefault(name, value.lstrip())
     if not is_conf:
         return Secret(lines[0] if lines else "")
     wanted = (

@@ -7,6 +7,7 @@ real server on 127.0.0.1, not a mock.
 
 from __future__ import annotations
 
+import datetime
 import json
 import socket
 import ssl
@@ -96,11 +97,14 @@ def start_echo_server(
     require_client_cert: bool = False,
     max_version: ssl.TLSVersion | None = None,
     host: str = "127.0.0.1",
+    not_before: datetime.datetime | None = None,
+    not_after: datetime.datetime | None = None,
 ) -> EchoServer:
     """Start a server with a certificate from ``ca`` that accepts client certs from
     ``client_cas`` (default: ``ca``)."""
     issued = ca.issue_cert(
-        "echo server", usages=("server",), dns_names=dns_names, ip_addresses=ip_addresses
+        "echo server", usages=("server",), dns_names=dns_names, ip_addresses=ip_addresses,
+        not_before=not_before, not_after=not_after,
     )
     cert_path = tmp_path / "echo-server.pem"
     key_path = tmp_path / "echo-server.key"

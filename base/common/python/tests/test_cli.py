@@ -373,3 +373,15 @@ def test_server_errors_are_one_line(pki: Run, anon: list[str], tmp_path: Path) -
     assert "not-a-serial" in line
     line = failed(pki("-U", "https://127.0.0.1:9", "-d", str(tmp_path / "missing"), "info"))
     assert "does not exist" in line
+
+
+def test_secret_file_is_private_even_if_it_existed(tmp_path: Path) -> None:
+    from pki.cli.kra_key import _write_secret
+
+    target = tmp_path / "secret.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    _write_secret(str(target), b"new secret")
+    assert target.read_bytes() == b"new secret"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.bin"]  # no leftover temp file

@@ -195,8 +195,22 @@ def test_untrusted_server_names_issuer_and_fix(tmp_path, sql_db):
     finally:
         server.stop()
     message = str(info.value)
-    assert "CN=Stranger CA" in message and "certutil -A" in message
+    assert "CN=echo server" in message  # the server's own certificate...
+    assert "CN=Stranger CA" in message and "certutil -A" in message  # ...its CA, the fix
     assert isinstance(info.value, ssl.SSLError)
+
+
+def test_expired_server_certificate_says_so(tmp_path, sql_db):
+    server = start_echo_server(tmp_path, sql_db.ca, not_after=datetime.datetime(
+        2021, 1, 1, tzinfo=datetime.timezone.utc), not_before=datetime.datetime(
+        2020, 1, 1, tzinfo=datetime.timezone.utc))
+    try:
+        with pytest.raises(UntrustedServerError) as info:
+            connect(server, sql_db, nickname="PKI Administrator").get("/")
+    finally:
+        server.stop()
+    assert "CN=echo server" in str(info.value) and "is expired" in str(info.value)
+    assert "2021-01-01" in str(info.value)
 
 
 @pytest.mark.parametrize("max_version", ["TLS_1_2", "TLS_1_3"])
@@ -302,6 +316,48 @@ def test_disabled_cipher_is_not_offered(echo_server, sql_db):
         },
     )
     assert conn.get("/").json()["cipher"] not in ("", "ECDHE-RSA-AES256-GCM-SHA384")
+
+
+def test_disabled_tls13_suites_are_not_used(echo_server, sql_db):
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={"SSL_CIPHERS": "-TLS_AES_256_GCM_SHA384 -TLS_CHACHA20_POLY1305_SHA256"},
+    )
+    body = conn.get("/").json()
+    assert (body["version"], body["cipher"]) == ("TLSv1.3", "TLS_AES_128_GCM_SHA256")
+
+
+def test_only_listed_suites_are_offered(echo_server, sql_db):
+    # no TLS 1.3 suite listed: TLS 1.3 is off, whatever the version range allows
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={
+            "SSL_DEFAULT_CIPHERS": "false",
+            "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        },
+    )
+    body = conn.get("/").json()
+    assert (body["version"], body["cipher"]) == ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256")
+    # only TLS 1.3 suites listed: TLS 1.2 is off
+    conn = connect(
+        echo_server, sql_db, nickname="PKI Administrator",
+        conf={"SSL_DEFAULT_CIPHERS": "false", "SSL_CIPHERS": "TLS_CHACHA20_POLY1305_SHA256"},
+    )
+    body = conn.get("/").json()
+    assert (body["version"], body["cipher"]) == ("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256")
+
+
+def test_no_cipher_left_is_a_clear_error(echo_server, sql_db):
+    conn = connect(
+        echo_server, sql_db,
+        conf={
+            "SSL_DEFAULT_CIPHERS": "false",
+            "SSL_CIPHERS": "TLS_AES_128_GCM_SHA256",
+            "SSL_STREAM_VERSION_MAX": "TLS_1_2",
+        },
+    )
+    with pytest.raises(TLSConfigurationError, match="no cipher suite"):
+        conn.get("/")
 
 
 def test_unknown_cipher_is_a_clear_error(echo_server, sql_db):

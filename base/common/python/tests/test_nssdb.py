@@ -197,6 +197,8 @@ def test_read_password_file_forms(password_file):
     assert read_password_file(conf, "NHSM6000") == "hsm"
     assert read_password_file(conf, "NSS Certificate DB") == "soft"
     assert read_password_file(password_file("hardware-X=1\n")) is None
+    # Java properties rules, as Dogtag reads password.conf: blanks after '=' are not the value
+    assert read_password_file(password_file("internal = pässwörd€ \n")) == "pässwörd€ "
 
 
 def test_callback_called_once_with_token_name(sql_db):

@@ -7,7 +7,7 @@ created on first use only, so ``pki --help`` or a usage error never touch NSS or
 
 Without a nickname the client is anonymous, as with the Java CLI, but the server's
 certificate is still checked against the CA certificates trusted in the NSS database (the
-database is read once and its anchors handed to the TLS layer as a temporary PEM bundle).
+database provides the trust anchors, opened without its password).
 """
 
 from __future__ import annotations
@@ -98,8 +98,7 @@ def confirm(question: str, force: bool, force_hint: str, details: str = "") -> N
 class CLIContext:
     """The global options resolved against pki.conf, and lazily built resources.
 
-    Call ``close()`` when done (``main`` does); it closes the connection and the database
-    and removes the temporary trust bundle.
+    Call ``close()`` when done (``main`` does); it closes the connection and the database.
     """
 
     def __init__(self, args: argparse.Namespace, settings: TLSSettings | None = None) -> None:

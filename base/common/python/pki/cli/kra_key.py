@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +131,20 @@ def archive_key(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 
 def _write_secret(path: str, data: bytes) -> None:
-    fd = os.open(os.path.expanduser(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    """Write the secret to ``path``, readable by the user only, even if the file existed.
+
+    A new file is written beside the target and renamed over it, so that an existing file
+    with wider permissions (or a symbolic link) never receives the secret.
+    """
+    target = os.path.abspath(os.path.expanduser(path))
+    fd, temporary = tempfile.mkstemp(prefix=".pki-secret-", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "wb") as f:  # mkstemp creates it with mode 0600
+            f.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def retrieve_key(ctx: CLIContext, args: argparse.Namespace) -> int:

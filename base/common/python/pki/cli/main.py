@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         if args.verbose:
-            traceback.print_exc()
+            sys.stderr.write(_redact(traceback.format_exc(), secrets))
         _report(describe_error(exc, ctx), secrets)
         return exc.exit_code if isinstance(exc, CLIError) else EXIT_FAILURE
     finally:

@@ -125,7 +125,11 @@ def _iana_to_openssl(name: str) -> str:
 
 
 def _cipher_config(settings: TLSSettings) -> tuple[str | None, str | None]:
-    """OpenSSL cipher strings (TLS 1.2 list, TLS 1.3 suites) from pki.conf's SSL_CIPHERS."""
+    """OpenSSL cipher strings (TLS 1.2 list, TLS 1.3 suites) from pki.conf's SSL_CIPHERS.
+
+    None leaves OpenSSL's default; an empty string means "none of this version's suites",
+    which the caller turns into a version limit.
+    """
     if not settings.ciphers and not settings.disabled_ciphers and settings.default_ciphers:
         return None, None
     enabled12: list[str] = []
@@ -154,14 +158,14 @@ def _cipher_config(settings: TLSSettings) -> tuple[str | None, str | None]:
             raise TLSConfigurationError(
                 f"SSL_CIPHERS: this OpenSSL does not offer {name}"
             ) from None
-    base = ["DEFAULT"] if settings.default_ciphers else []
-    list12 = ":".join(base + enabled12 + [f"!{n}" for n in disabled12])
     if settings.default_ciphers:
+        list12 = ":".join(["DEFAULT"] + enabled12 + [f"!{n}" for n in disabled12])
         default13 = [s for s in sorted(_TLS13_SUITES) if "CCM" not in s]
         suites13 = [s for s in default13 + enabled13 if s not in disabled13]
     else:
+        list12 = ":".join(n for n in enabled12 if n not in disabled12)
         suites13 = [s for s in enabled13 if s not in disabled13]
-    return list12 or None, ":".join(dict.fromkeys(suites13)) or None
+    return list12, ":".join(dict.fromkeys(suites13))
 
 
 def _load_cert_paths(ctx: SSL.Context, paths: Sequence[str]) -> None:
@@ -252,11 +256,26 @@ class PKISSLContext:
 
     def _apply_ciphers(self, settings: TLSSettings) -> None:
         list12, suites13 = _cipher_config(settings)
+        allows12 = self._min <= ssl.TLSVersion.TLSv1_2
+        allows13 = self._max >= ssl.TLSVersion.TLSv1_3
+        if list12 == "" and suites13 == "" or (list12 == "" and not allows13) or (
+            suites13 == "" and not allows12
+        ):
+            raise TLSConfigurationError(
+                "SSL_CIPHERS leaves no cipher suite for the TLS versions allowed by "
+                "SSL_STREAM_VERSION_MIN/MAX: enable at least one"
+            )
         try:
             if list12:
                 self._ctx.set_cipher_list(list12.encode())
-            if suites13:
+            elif list12 == "":  # no TLS 1.2 suite is enabled: only TLS 1.3 is left
+                self._min = ssl.TLSVersion.TLSv1_3
+                self._ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
+            if suites13 is not None:
                 self._ctx.set_tls13_ciphersuites(suites13.encode())
+                if suites13 == "":  # no TLS 1.3 suite is enabled: only TLS 1.2 is left
+                    self._max = ssl.TLSVersion.TLSv1_2
+                    self._ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
         except SSL.Error as exc:
             raise TLSConfigurationError(
                 f"SSL_CIPHERS leaves no usable cipher suite ({exc})"
@@ -459,9 +478,8 @@ class PKISSLContext:
     # -- for error messages --------------------------------------------------------------
 
     def version_range_text(self) -> tuple[str, str]:
-        low = _VERSIONS[self.settings.min_version][2]
-        high = _VERSIONS[self.settings.max_version or "TLS_1_3"][2]
-        return low, high
+        names = {v[1]: v[2] for v in _VERSIONS.values()}
+        return names[self._min], names[self._max]
 
     def trust_description(self) -> str:
         sources = [self._trust_source or "the configured trust anchors"]
@@ -487,11 +505,15 @@ def _is_ip(host: str) -> bool:
 def _verify_callback(
     conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int
 ) -> bool:
-    """Let OpenSSL's verdict stand, but remember the first failing certificate."""
+    """Let OpenSSL's verdict stand, but remember the server's certificate and the first
+    failing one, so that an error can name them."""
     if not ok:
         ref = conn.get_app_data()
         owner = ref() if callable(ref) else None
         if owner is not None:
+            chain = conn.get_peer_cert_chain()  # the server's own certificate comes first
+            if chain:
+                owner.record_peer_leaf(chain[0])
             owner.record_verify_failure(cert.to_cryptography(), errnum, depth)
     return bool(ok)
 

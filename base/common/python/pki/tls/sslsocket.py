@@ -143,6 +143,7 @@ class PKISSLSocket:
         self.sent_identity: ClientIdentity | None = context.default_identity
         self.selection_error: TLSError | None = None
         self.verify_failure: tuple[x509.Certificate, int, int] | None = None
+        self._peer_leaf: Any = None  # pyOpenSSL X509 of depth 0, converted only if needed
         self._received = 0  # bytes of application data read so far
 
     # -- callbacks from OpenSSL (via the context) ----------------------------------------
@@ -178,6 +179,14 @@ class PKISSLSocket:
     def record_verify_failure(self, cert: x509.Certificate, errnum: int, depth: int) -> None:
         if self.verify_failure is None:
             self.verify_failure = (cert, errnum, depth)
+
+    def record_peer_leaf(self, cert: Any) -> None:
+        self._peer_leaf = cert
+
+    @property
+    def peer_leaf(self) -> x509.Certificate | None:
+        """The server's own certificate as the verification saw it (kept for errors)."""
+        return self._peer_leaf.to_cryptography() if self._peer_leaf is not None else None
 
     # -- handshake and errors ------------------------------------------------------------
 
@@ -248,19 +257,20 @@ class PKISSLSocket:
                 verify_code=code,
             )
         if code in _DATE_ERRORS and failing is not None:
+            state = "expired" if code == 10 else "not yet valid"
             return UntrustedServerError(
-                f"{peer}: certificate {_name(failing)} is {text.lower()} (valid "
-                f"{failing.not_valid_before_utc:%Y-%m-%d} to "
-                f"{failing.not_valid_after_utc:%Y-%m-%d})",
+                f"{peer}: the certificate {_name(failing)} in its chain is {state}: valid "
+                f"from {failing.not_valid_before_utc:%Y-%m-%d %H:%M} to "
+                f"{failing.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
                 reasons=reasons,
                 verify_code=code,
             )
-        leaf = self._leaf()
+        leaf = self._leaf() or self.peer_leaf
         untrusted = _name(failing, "issuer") if failing is not None else "(unknown)"
         where = self._context.trust_description()
         return UntrustedServerError(
-            f"{peer} is not trusted: its certificate {_name(leaf or failing)} was issued "
-            f"under {untrusted}, which is not a trusted CA here "
+            f"{peer} is not trusted: its certificate {_name(leaf)} chains up to "
+            f"{untrusted}, which is not a trusted CA here "
             f"({text or 'certificate verify failed'}). If you trust that CA, add it to "
             f"{where}, e.g. 'certutil -A -d <nssdb> -n \"CA\" -t CT,C,C -a -i ca.pem', "
             "or pass cert_paths=['ca.pem']",
