@@ -42,6 +42,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, help="rounds of interleaved measurements")
     p.add_argument("--key-type", default="rsa", choices=["rsa", "ec"], help="client/server keys")
     p.add_argument("--nginx", help="nginx binary (default: from PATH, installed if missing)")
+    p.add_argument(
+        "--keepalive-gets", type=int, default=500, help="GETs of the keepalive scenario"
+    )
+    p.add_argument(
+        "--newconn-gets", type=int, default=200, help="GETs of the newconn and resumed scenarios"
+    )
     args = p.parse_args()
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.s_time_seconds = 2 if args.quick else 5
@@ -72,16 +78,16 @@ class Samples:
         return {s: {c: report.median(v) for c, v in per.items()} for s, per in self.values.items()}
 
 
-def measure(scenario: str, name: str, creds, nginx, samples: Samples) -> None:
+def measure(scenario: str, name: str, creds, nginx, samples: Samples, args) -> None:
     """One sample of one scenario for client contender ``name`` (a fresh client object)."""
     port = nginx.port_full if scenario == "newconn" else nginx.port_resume
     try:
         client = contenders.CLIENTS[name](creds, port)
         try:
             if scenario == "keepalive":
-                samples.add(scenario, name, *scenarios.keepalive(client, 500))
+                samples.add(scenario, name, *scenarios.keepalive(client, args.keepalive_gets))
             elif scenario in ("newconn", "resumed"):
-                samples.add(scenario, name, *scenarios.new_connections(client, 200))
+                samples.add(scenario, name, *scenarios.new_connections(client, args.newconn_gets))
             elif scenario == "bulk":
                 samples.add(scenario, name, *scenarios.bulk(client))
             elif scenario == "threads":
@@ -101,7 +107,7 @@ def run_rounds(names: list[str], creds, nginx, args, samples: Samples) -> None:
         for scenario in ("keepalive", "newconn", "resumed", "bulk", "threads"):
             log(f"round {i + 1}/{args.rounds}: {scenario}")
             for name in order:
-                measure(scenario, name, creds, nginx, samples)
+                measure(scenario, name, creds, nginx, samples, args)
             if scenario == "newconn":
                 try:
                     rate, _ = scenarios.s_time(creds, nginx.port_full, args.s_time_seconds)
@@ -201,9 +207,9 @@ def main() -> int:
             "quick": args.quick,
             "rounds": args.rounds,
             "key_type": args.key_type,
-            "keepalive_gets": 500,
-            "newconn_gets": 200,
-            "resumed_gets": 200,
+            "keepalive_gets": args.keepalive_gets,
+            "newconn_gets": args.newconn_gets,
+            "resumed_gets": args.newconn_gets,
             "bulk_bytes": fixtures.BIG_SIZE,
             "threads": [16, 100],
             "coldstart_runs": args.coldstart_runs,
