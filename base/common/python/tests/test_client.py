@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import socket
 import ssl
 import threading
+import time
 import warnings
 
 import pytest
@@ -68,6 +70,34 @@ def test_ipv6_loopback_with_ip_address_check(tmp_path, sql_db):
         assert conn.get("/").json()["subject"].endswith("commonName=PKI Administrator")
     finally:
         server.stop()
+
+
+def test_silent_server_times_out(sql_db):
+    # a TCP server that accepts and never speaks TLS: the handshake must time out, not hang
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        conn = PKIConnection("https", "127.0.0.1", str(listener.getsockname()[1]),
+                             nssdb=sql_db.spec, nssdb_password=PASSWORD)
+        started = time.monotonic()
+        with pytest.raises(requests.exceptions.Timeout):
+            conn.get("/", timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        listener.close()
+
+
+def test_server_that_never_answers_times_out(echo_server, sql_db, monkeypatch):
+    # the handshake completes, then the response never comes
+    from https_echo import _Handler
+
+    stop = threading.Event()
+    monkeypatch.setattr(_Handler, "do_GET", lambda self: stop.wait(5))
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    try:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            conn.get("/", timeout=0.5)
+    finally:
+        stop.set()
 
 
 def test_construction_touches_neither_nss_nor_network(tmp_path, echo_server):
