@@ -14,12 +14,15 @@ down when the last one closes. The global ``NSS_Init`` is never used, so several
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import secrets
 import threading
+from collections.abc import Iterator
 from ctypes import POINTER, Structure, c_char_p, c_int, c_uint, c_void_p
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from pki import PKIException
 
@@ -185,6 +188,62 @@ class _Library:
 _lib_lock = threading.Lock()
 _library: _Library | None = None
 
+class _SharedExclusiveLock:
+    """Many holders in shared mode, or one in exclusive mode.
+
+    NSS deadlocks when a user database is opened or closed (``SECMOD_OpenUserDB`` /
+    ``SECMOD_CloseUserDB`` change the module list) while another thread works in a slot
+    (seen with NSS 3.87: listing, login and key export against a concurrent open). Opening
+    and closing are therefore exclusive; everything else runs concurrently.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive or self._shared:
+                self._cond.wait()
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+_slots_lock = _SharedExclusiveLock()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _in_slot(func: _F) -> _F:
+    """Run ``func`` while no database is being opened or closed (see _SharedExclusiveLock)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _slots_lock.shared():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 # One process-wide NSS context without databases, kept while any database is open.
 _init_lock = threading.RLock()
 _init_context: int | None = None
@@ -265,47 +324,55 @@ def open_user_db(spec: str, read_only: bool) -> Slot:
     NSS must find the files itself: a missing or unreadable database makes this fail with
     ``SEC_ERROR_BAD_DATABASE`` or similar, reported as ``NSSError``.
     """
-    _acquire_nss()
-    try:
-        flags = " flags=readOnly" if read_only else ""
-        module_spec = f"configDir='{_quote(spec)}'{flags}".encode()
-        slot = _nss().SECMOD_OpenUserDB(module_spec)
-        if not slot:
-            raise _last_error(f"cannot open NSS database {spec}")
-    except BaseException:
-        _release_nss()
-        raise
+    flags = " flags=readOnly" if read_only else ""
+    module_spec = f"configDir='{_quote(spec)}'{flags}".encode()
+    with _slots_lock.exclusive():
+        _acquire_nss()
+        try:
+            slot = _nss().SECMOD_OpenUserDB(module_spec)
+            if not slot:
+                raise _last_error(f"cannot open NSS database {spec}")
+        except BaseException:
+            _release_nss()
+            raise
     return Slot(pointer=slot, directory=spec)
 
 
 def close_user_db(slot: Slot) -> None:
     """Close a database opened with ``open_user_db`` and release NSS when it was the last."""
     lib = _nss()
-    try:
-        status = lib.SECMOD_CloseUserDB(slot.pointer)
-        error = None if status == _SEC_SUCCESS else _last_error(f"cannot close {slot.directory}")
-        lib.PK11_FreeSlot(slot.pointer)
-    finally:
-        _release_nss()
+    with _slots_lock.exclusive():
+        try:
+            status = lib.SECMOD_CloseUserDB(slot.pointer)
+            error = (
+                None if status == _SEC_SUCCESS else _last_error(f"cannot close {slot.directory}")
+            )
+            lib.PK11_FreeSlot(slot.pointer)
+        finally:
+            _release_nss()
     if error is not None:
         raise error
 
 
+@_in_slot
 def token_name(slot: Slot) -> str:
     """The token name NSS gave this database's slot (``NSS Application Token 00000004``)."""
     name = _nss().PK11_GetTokenName(slot.pointer)
     return name.decode() if name else ""
 
 
+@_in_slot
 def need_login(slot: Slot) -> bool:
     """Whether the database is password protected (an empty password needs no login)."""
     return bool(_nss().PK11_NeedLogin(slot.pointer))
 
 
+@_in_slot
 def is_logged_in(slot: Slot) -> bool:
     return bool(_nss().PK11_IsLoggedIn(slot.pointer, None))
 
 
+@_in_slot
 def login(slot: Slot, password: str) -> None:
     """Log in to the database's key store with ``password``.
 
@@ -340,6 +407,7 @@ def _der_of(cert: int) -> bytes:
     return ctypes.string_at(item.data, item.len)
 
 
+@_in_slot
 def list_certs(slot: Slot) -> list[RawCert]:
     """Every certificate stored in this slot only, with its nickname, trust and key presence.
 
@@ -383,6 +451,7 @@ def list_certs(slot: Slot) -> list[RawCert]:
     return result
 
 
+@_in_slot
 def export_private_key(slot: Slot, cert_der: bytes) -> tuple[bytes, bytes]:
     """Export the private key of the certificate ``cert_der`` found in this slot.
 

@@ -8,6 +8,7 @@ real server on 127.0.0.1, not a mock.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import socket
 import ssl
@@ -46,7 +47,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.last_body_digest = hashlib.sha256(body).hexdigest()  # type: ignore[attr-defined]
         self.do_GET()
 
     def log_message(self, format: str, *args: object) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
 import socket
 import ssl
 import threading
@@ -98,6 +100,13 @@ def test_server_that_never_answers_times_out(echo_server, sql_db, monkeypatch):
             conn.get("/", timeout=0.5)
     finally:
         stop.set()
+
+
+def test_large_upload_arrives_whole(echo_server, sql_db):
+    body = os.urandom(20 * 2**20)
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator")
+    assert conn.post("/upload", payload=body, timeout=30).status_code == 200
+    assert echo_server.server.last_body_digest == hashlib.sha256(body).hexdigest()
 
 
 def test_construction_touches_neither_nss_nor_network(tmp_path, echo_server):

@@ -356,6 +356,30 @@ def test_two_databases_same_nickname_from_threads(make_agent_db):
     assert errors == []
 
 
+def test_concurrent_open_close_from_threads(sql_db, dbm_db):
+    # NSS is initialised once and shut down with the last database: opening and closing
+    # from many threads at once must neither fail nor hand out the wrong certificate
+    agents = [sql_db, dbm_db]
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        agent = agents[index % 2]
+        try:
+            for _ in range(15):
+                with NSSDatabase(agent.spec, password=PASSWORD) as db:
+                    cert, _, key = db.get_client_credentials("PKI Administrator EC")
+                assert cert == agent.ec.cert and _public_der(key) == _public_der(cert)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
 _FD_SCRIPT = textwrap.dedent(
     """
     import os, sys
