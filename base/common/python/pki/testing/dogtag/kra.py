@@ -365,26 +365,16 @@ class KRAResources:
         else:
             nbytes = size // 8
         secret = os.urandom(nbytes)
-        realm = values.get("realm")
-        with self.store.transaction():
-            self._check_no_active(client_key_id, realm)
-            key_id = self._new_key(
-                req,
-                values,
-                data_type="symmetricKey",
-                algorithm=algorithm,
-                size=size,
-                data=base64.b64encode(secret).decode(),
-            )
-            rid = self._new_request(
-                req,
-                "symkeyGenRequest",
-                "complete",
-                key_id=key_id,
-                client_key_id=client_key_id,
-                realm=realm,
-            )
-            return self._created(req, rid)
+        return self._store_generated(
+            req,
+            values,
+            client_key_id,
+            "symkeyGenRequest",
+            data_type="symmetricKey",
+            algorithm=algorithm,
+            size=size,
+            data=base64.b64encode(secret).decode(),
+        )
 
     def _generate_asym(self, req: Request, values: dict[str, str]) -> Response:
         client_key_id = values.get("clientKeyID")
@@ -413,21 +403,34 @@ class KRAResources:
         public = private.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        return self._store_generated(
+            req,
+            values,
+            client_key_id,
+            "asymkeyGenRequest",
+            data_type="asymmetricKey",
+            algorithm=algorithm,
+            size=size,
+            data=base64.b64encode(der).decode(),
+            public_key=base64.b64encode(public).decode(),
+        )
+
+    def _store_generated(
+        self,
+        req: Request,
+        values: dict[str, str],
+        client_key_id: str,
+        request_type: str,
+        **key_fields: Any,
+    ) -> Response:
+        """Store a key the server generated and record its (already complete) request."""
         realm = values.get("realm")
         with self.store.transaction():
             self._check_no_active(client_key_id, realm)
-            key_id = self._new_key(
-                req,
-                values,
-                data_type="asymmetricKey",
-                algorithm=algorithm,
-                size=size,
-                data=base64.b64encode(der).decode(),
-                public_key=base64.b64encode(public).decode(),
-            )
+            key_id = self._new_key(req, values, **key_fields)
             rid = self._new_request(
                 req,
-                "asymkeyGenRequest",
+                request_type,
                 "complete",
                 key_id=key_id,
                 client_key_id=client_key_id,
