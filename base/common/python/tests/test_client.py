@@ -334,16 +334,36 @@ def test_tls_1_2_when_asked(echo_server, sql_db):
     assert conn.get("/").json()["version"] == "TLSv1.2"
 
 
-def test_cipher_suites_from_pki_conf(echo_server, sql_db):
-    conn = connect(
-        echo_server, sql_db, nickname="PKI Administrator",
-        conf={
-            "SSL_STREAM_VERSION_MAX": "TLS_1_2",
-            "SSL_DEFAULT_CIPHERS": "false",
-            "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        },
-    )
-    assert conn.get("/").json()["cipher"] == "ECDHE-RSA-CHACHA20-POLY1305"
+@pytest.mark.parametrize(
+    "conf,negotiated",
+    [
+        (
+            {"SSL_STREAM_VERSION_MAX": "TLS_1_2", "SSL_DEFAULT_CIPHERS": "false",
+             "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
+            ("TLSv1.2", "ECDHE-RSA-CHACHA20-POLY1305"),
+        ),
+        (
+            {"SSL_CIPHERS": "-TLS_AES_256_GCM_SHA384 -TLS_CHACHA20_POLY1305_SHA256"},
+            ("TLSv1.3", "TLS_AES_128_GCM_SHA256"),
+        ),
+        # no TLS 1.3 suite listed: TLS 1.3 is off, whatever the version range allows
+        (
+            {"SSL_DEFAULT_CIPHERS": "false",
+             "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+            ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"),
+        ),
+        # only TLS 1.3 suites listed: TLS 1.2 is off
+        (
+            {"SSL_DEFAULT_CIPHERS": "false", "SSL_CIPHERS": "TLS_CHACHA20_POLY1305_SHA256"},
+            ("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+        ),
+    ],
+    ids=["tls12-only-listed", "tls13-disabled", "tls12-suite-only", "tls13-suite-only"],
+)
+def test_cipher_suites_from_pki_conf(echo_server, sql_db, conf, negotiated):
+    conn = connect(echo_server, sql_db, nickname="PKI Administrator", conf=conf)
+    body = conn.get("/").json()
+    assert (body["version"], body["cipher"]) == negotiated
 
 
 def test_disabled_cipher_is_not_offered(echo_server, sql_db):
@@ -355,35 +375,6 @@ def test_disabled_cipher_is_not_offered(echo_server, sql_db):
         },
     )
     assert conn.get("/").json()["cipher"] not in ("", "ECDHE-RSA-AES256-GCM-SHA384")
-
-
-def test_disabled_tls13_suites_are_not_used(echo_server, sql_db):
-    conn = connect(
-        echo_server, sql_db, nickname="PKI Administrator",
-        conf={"SSL_CIPHERS": "-TLS_AES_256_GCM_SHA384 -TLS_CHACHA20_POLY1305_SHA256"},
-    )
-    body = conn.get("/").json()
-    assert (body["version"], body["cipher"]) == ("TLSv1.3", "TLS_AES_128_GCM_SHA256")
-
-
-def test_only_listed_suites_are_offered(echo_server, sql_db):
-    # no TLS 1.3 suite listed: TLS 1.3 is off, whatever the version range allows
-    conn = connect(
-        echo_server, sql_db, nickname="PKI Administrator",
-        conf={
-            "SSL_DEFAULT_CIPHERS": "false",
-            "SSL_CIPHERS": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        },
-    )
-    body = conn.get("/").json()
-    assert (body["version"], body["cipher"]) == ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256")
-    # only TLS 1.3 suites listed: TLS 1.2 is off
-    conn = connect(
-        echo_server, sql_db, nickname="PKI Administrator",
-        conf={"SSL_DEFAULT_CIPHERS": "false", "SSL_CIPHERS": "TLS_CHACHA20_POLY1305_SHA256"},
-    )
-    body = conn.get("/").json()
-    assert (body["version"], body["cipher"]) == ("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256")
 
 
 def test_no_cipher_left_is_a_clear_error(echo_server, sql_db):
