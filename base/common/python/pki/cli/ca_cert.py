@@ -157,11 +157,7 @@ def find(ctx: CLIContext, args: argparse.Namespace) -> int:
         ctx.printer.json(certs)
         return 0
     total = certs.total if certs.total is not None else len(certs)
-    ctx.printer.records(
-        [cert_info_record(c) for c in certs],
-        header=f"{total} entries matched",
-        footer=f"Number of entries returned {len(certs)}" if len(certs) else None,
-    )
+    ctx.printer.listing([cert_info_record(c) for c in certs], f"{total} entries matched")
     return 0
 
 

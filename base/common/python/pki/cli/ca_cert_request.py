@@ -135,11 +135,7 @@ def find_requests(ctx: CLIContext, args: argparse.Namespace) -> int:
         ctx.printer.json({"total": infos.total, "entries": list(infos)})
         return 0
     total = infos.total if infos.total is not None else len(infos)
-    ctx.printer.records(
-        [request_record(i) for i in infos],
-        header=f"{total} entries matched",
-        footer=f"Number of entries returned {len(infos)}" if len(infos) else None,
-    )
+    ctx.printer.listing([request_record(i) for i in infos], f"{total} entries matched")
     return 0
 
 

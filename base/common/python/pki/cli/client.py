@@ -88,11 +88,7 @@ def find(ctx: CLIContext, args: argparse.Namespace) -> int:
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(certs), "entries": [_json(c) for c in certs]})
     else:
-        ctx.printer.records(
-            [_record(c) for c in certs],
-            header=f"{len(certs)} entries found",
-            footer=f"Number of entries returned {len(certs)}" if certs else None,
-        )
+        ctx.printer.listing([_record(c) for c in certs], f"{len(certs)} entries found")
     return 0
 
 

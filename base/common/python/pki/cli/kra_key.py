@@ -84,11 +84,7 @@ def find_keys(ctx: CLIContext, args: argparse.Namespace) -> int:
     if ctx.printer.is_json:
         ctx.printer.json({"total": keys.total, "entries": list(keys)})
         return 0
-    ctx.printer.records(
-        [key_record(k) for k in keys],
-        header=f"{len(keys)} key(s) matched",
-        footer=f"Number of entries returned {len(keys)}" if len(keys) else None,
-    )
+    ctx.printer.listing([key_record(k) for k in keys], f"{len(keys)} key(s) matched")
     return 0
 
 

@@ -72,6 +72,11 @@ class Printer:
                 continue
             self.line(f"  {label}: {value}")
 
+    def listing(self, records: list[Record], header: str) -> None:
+        """A search result: header, the records, and the Java CLI's closing count."""
+        footer = f"Number of entries returned {len(records)}" if records else None
+        self.records(records, header=header, footer=footer)
+
     def records(
         self,
         records: Iterable[Record],

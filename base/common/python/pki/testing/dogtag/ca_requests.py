@@ -222,11 +222,7 @@ class CARequestResources:
             for rid, rec in items
             if (not state or rec["status"] == state) and (not rtype or rec["type"] == rtype)
         ]
-        max_results = req.int_param("maxResults", 100)
-        if max_results > 0:
-            entries = entries[:max_results]
-        start, size = req.int_param("start", 0), req.int_param("pageSize", 20)
-        return formats.collection(formats.page(entries, start, size), len(entries))
+        return formats.paged_collection(req, entries, "pageSize")
 
     def review(self, req: Request, request_id: str) -> dict[str, Any]:
         """CertReviewResponse with a fresh ``nonce`` (a string) kept in the session."""

@@ -205,6 +205,16 @@ def collection(entries: list[Any], total: int | None = None) -> dict[str, Any]:
     return {"total": len(entries) if total is None else total, "entries": entries}
 
 
+def paged_collection(req: Any, entries: list[Any], size_param: str) -> dict[str, Any]:
+    """A collection cut by the request's ``maxResults`` (default 100) and paged by ``start``
+    and ``size_param`` (``size`` or ``pageSize``, default 20), as Dogtag's list resources do."""
+    max_results = req.int_param("maxResults", 100)
+    if max_results > 0:
+        entries = entries[:max_results]
+    start, size = req.int_param("start", 0), req.int_param(size_param, 20)
+    return collection(page(entries, start, size), len(entries))
+
+
 def page(items: list[Any], start: int, size: int) -> list[Any]:
     """``items[start:start+size]`` with negative or silly values clamped."""
     start = max(start, 0)

@@ -217,11 +217,7 @@ class KRAResources:
             and rec.get("realm") == (p.get("realm") or None)
             and (not p.get("owner") or rec.get("owner") == p["owner"])
         ]
-        max_results = req.int_param("maxResults", 100)
-        if max_results > 0:
-            entries = entries[:max_results]
-        start, size = req.int_param("start", 0), req.int_param("size", 20)
-        return formats.collection(formats.page(entries, start, size), len(entries))
+        return formats.paged_collection(req, entries, "size")
 
     def get_key(self, req: Request, key_id: str) -> dict[str, Any]:
         kid = parse_id(key_id, "key ID")
@@ -262,11 +258,7 @@ class KRAResources:
             and (not p.get("clientKeyID") or rec.get("client_key_id") == p["clientKeyID"])
             and rec.get("realm") == (p.get("realm") or None)
         ]
-        max_results = req.int_param("maxResults", 100)
-        if max_results > 0:
-            entries = entries[:max_results]
-        start, size = req.int_param("start", 0), req.int_param("pageSize", 20)
-        return formats.collection(formats.page(entries, start, size), len(entries))
+        return formats.paged_collection(req, entries, "pageSize")
 
     def get_request(self, req: Request, request_id: str) -> dict[str, Any]:
         rid = parse_id(request_id, "request ID")
