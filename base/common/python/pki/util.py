@@ -61,7 +61,7 @@ class Version:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return "%d.%d.%d" % self._key()
+        return "{}.{}.{}".format(*self._key())
 
 
 def read_text(
