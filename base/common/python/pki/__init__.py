@@ -2,20 +2,49 @@
 
 The package root holds what every layer shares: the ``PKIException`` family that mirrors the
 Java ``com.netscape.certsrv`` exceptions the server reports, the ``ResourceMessage`` body used
-by KRA requests, and ``handle_exceptions``, which turns a server's JSON error body into the
-matching exception.
+by KRA requests, ``handle_exceptions``, which turns a server's JSON error body into the
+matching exception, and upstream's top-level helpers (directories, PEM armour lines,
+``convert_x509_name_to_dn``, ``generate_password``, ``PropertyFile``, the package version).
 
-Importing ``pki`` stays cheap on purpose: it imports neither requests nor NSS, so that a
-command that only needs ``pki.conf`` or ``pki.nssdb`` does not pay for the HTTP stack.
+Importing ``pki`` stays cheap on purpose: upstream's imports requests, cryptography and
+python-ldap; this one imports none of them, so that a command that only needs ``pki.conf`` or
+``pki.nssdb`` does not pay for the HTTP stack. The two names that need them,
+``RETRYABLE_EXCEPTIONS`` (requests) and ``ATTR_NAME_BY_OID`` (cryptography), are built on
+first access.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from typing import Any, Callable, TypeVar
+import logging
+import os
+import re
+import secrets
+import string
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = [
+    "CONF_DIR",
+    "SHARE_DIR",
+    "BASE_DIR",
+    "LOG_DIR",
+    "PACKAGE_VERSION",
+    "CERT_HEADER",
+    "CERT_FOOTER",
+    "PUNCTUATIONS",
+    "GEN_PASS_CHARSET",
+    "ATTR_NAME_BY_OID",
+    "RETRYABLE_EXCEPTIONS",
+    "convert_x509_name_to_dn",
+    "specification_version",
+    "implementation_version",
+    "get_info",
+    "generate_password",
+    "FIPS",
+    "PropertyFile",
     "Attribute",
     "AttributeList",
     "ResourceMessage",
@@ -41,6 +70,168 @@ __all__ = [
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
+
+CONF_DIR = "/etc/pki"
+SHARE_DIR = "/usr/share/pki"
+BASE_DIR = "/var/lib"
+LOG_DIR = "/var/log/pki"
+#: the server package's version file (``Implementation-Version: 11.6.0`` lines)
+PACKAGE_VERSION = SHARE_DIR + "/VERSION"
+
+CERT_HEADER = "-----BEGIN CERTIFICATE-----"
+CERT_FOOTER = "-----END CERTIFICATE-----"
+
+#: the punctuation ``generate_password`` uses (safe in shells and NSS password files)
+PUNCTUATIONS = "!#*+,-./:;^_|~"
+GEN_PASS_CHARSET = string.digits + string.ascii_lowercase + string.ascii_uppercase + PUNCTUATIONS
+
+
+def __getattr__(name: str) -> Any:
+    """Build the two upstream constants whose values need requests or cryptography."""
+    if name == "RETRYABLE_EXCEPTIONS":
+        import requests
+
+        value: Any = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+    elif name == "ATTR_NAME_BY_OID":
+        value = _attr_names_by_oid()
+    else:
+        raise AttributeError(f"module 'pki' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+# --- names and versions --------------------------------------------------------------------
+
+# Attribute types NSS writes by name (everything else is written as a dotted OID).
+_ATTR_NAMES = {
+    "2.5.4.3": "CN",
+    "2.5.4.6": "C",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "2.5.4.5": "serialNumber",
+    "2.5.4.4": "SN",
+    "2.5.4.42": "givenName",
+    "2.5.4.12": "title",
+    "2.5.4.44": "generationQualifier",
+    "2.5.4.46": "dnQualifier",
+    "2.5.4.65": "pseudonym",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "1.2.840.113549.1.9.1": "E",
+    "1.3.6.1.4.1.311.60.2.1.3": "incorporationCountry",
+    "1.3.6.1.4.1.311.60.2.1.1": "incorporationLocality",
+    "1.3.6.1.4.1.311.60.2.1.2": "incorporationState",
+    "2.5.4.15": "businessCategory",
+    "2.5.4.9": "STREET",
+    "2.5.4.17": "postalCode",
+    "0.9.2342.19200300.100.1.1": "UID",
+}
+
+
+def _attr_names_by_oid() -> dict[x509.ObjectIdentifier, str]:
+    from cryptography import x509
+
+    return {x509.ObjectIdentifier(oid): name for oid, name in _ATTR_NAMES.items()}
+
+
+def escape_dn_value(value: str) -> str:
+    """An attribute value escaped for a DN string as RFC 4514 section 2.4 says.
+
+    ``"``, ``+``, ``,``, ``;``, ``<``, ``>`` and ``\\`` get a backslash, and so do a leading
+    ``#`` or space and a trailing space; NUL becomes ``\\00``. ``=`` is escaped too (RFC 4514
+    allows it), as python-ldap's ``escape_dn_chars`` does for upstream.
+    """
+    out = []
+    last = len(value) - 1
+    for index, char in enumerate(value):
+        if char == "\0":
+            out.append("\\00")
+        elif char in '"+,;<>=\\' or (index == 0 and char in "# ") or (
+            index == last and char == " "
+        ):
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def convert_x509_name_to_dn(name: x509.Name) -> str:
+    """A ``cryptography.x509.Name`` as an NSS-style DN string, most specific RDN first.
+
+    As NSS and Dogtag write it: ``CN=Server,O=Example`` for a name whose first RDN is
+    ``O=Example``. Attribute types use NSS's short names (``E``, ``UID``, ``ST``...), others
+    their dotted OID; values are escaped per RFC 4514. Upstream returns None for an empty
+    name; so does this.
+    """
+    names = globals().get("ATTR_NAME_BY_OID") or __getattr__("ATTR_NAME_BY_OID")
+    rdns = []
+    for attribute in name:
+        attr_name = names.get(attribute.oid, attribute.oid.dotted_string)
+        value = attribute.value
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        rdns.append(f"{attr_name}={escape_dn_value(value)}")
+    return ",".join(reversed(rdns)) or None  # type: ignore[return-value]
+
+
+def get_info(name: str) -> str:
+    """The value of ``name`` (any case) in the server package's ``PACKAGE_VERSION`` file.
+
+    Raises ``OSError`` when the file is missing (no Dogtag server package is installed) and
+    ``PKIException`` when it has no such property.
+    """
+    with open(PACKAGE_VERSION, encoding="utf-8") as version_file:
+        for line in version_file:
+            match = re.match(r"^\s*(\S*)\s*:\s*(.*)\s*$", line.rstrip("\n"))
+            if match and match.group(1).lower() == name.lower():
+                return match.group(2)
+    raise PKIException(f"Property not found: {name} (in {PACKAGE_VERSION})")
+
+
+def specification_version() -> str:
+    """The installed Dogtag's specification version (``Specification-Version``)."""
+    return get_info("Specification-Version")
+
+
+def implementation_version() -> str:
+    """The installed Dogtag's implementation version (``Implementation-Version``)."""
+    return get_info("Implementation-Version")
+
+
+def generate_password(charset: str = GEN_PASS_CHARSET, length: int = 12) -> str:
+    """A random password that NSS's FIPS-mode PIN rules accept.
+
+    One character of each class present in ``charset`` (digits, lowercase, uppercase,
+    ``PUNCTUATIONS``) is included, the rest is drawn from ``charset``, and the order is
+    shuffled, so that the result has at least three character classes in counted positions
+    (NSS ignores a leading uppercase letter and a trailing digit). Uses ``secrets``.
+    """
+    rnd = secrets.SystemRandom()
+    chars = [
+        rnd.choice(group)
+        for group in (string.digits, string.ascii_lowercase, string.ascii_uppercase,
+                      PUNCTUATIONS)
+        if group in charset
+    ]
+    chars.extend(rnd.choice(charset) for _ in range(length - len(chars)))
+    rnd.shuffle(chars)
+    return "".join(chars)
+
+
+class FIPS:
+    """Whether the kernel runs in FIPS mode."""
+
+    @staticmethod
+    def is_enabled() -> bool:
+        """True when ``/proc/sys/crypto/fips_enabled`` says so (False when it is absent)."""
+        try:
+            with open("/proc/sys/crypto/fips_enabled", encoding="ascii") as flag:
+                return flag.read().strip() not in ("", "0")
+        except FileNotFoundError:
+            return False
 
 
 class Attribute:
@@ -234,87 +425,144 @@ EXCEPTION_MAPPINGS.update(
     }
 )
 
-# When the body names no known class, the HTTP status still says what went wrong.
-_STATUS_EXCEPTIONS: dict[int, type[PKIException]] = {
-    400: BadRequestException,
-    401: UnauthorizedException,
-    403: ForbiddenException,
-    404: ResourceNotFoundException,
-    406: RequestNotAcceptable,
-    409: ConflictingOperationException,
-    410: HTTPGoneException,
-    415: UnsupportedMediaType,
-    503: ServiceUnavailableException,
-}
-
-
-def exception_from_response(response: Any) -> PKIException:
-    """The PKIException that best describes an HTTP error response.
-
-    A Dogtag JSON error body picks the class by its ``ClassName``; an unknown or missing
-    ``ClassName`` (or a non-JSON body such as Tomcat's 401 HTML page) falls back on the HTTP
-    status, so the caller always gets an exception, never ``None`` as upstream returned.
-    """
-    status = getattr(response, "status_code", None)
-    body: Any = None
+def _exception_for(response: Any) -> PKIException | None:
+    """The upstream exception a Dogtag JSON error body names, or None (not JSON, or no
+    ``ClassName`` this package knows)."""
     try:
         body = response.json()
     except (ValueError, AttributeError):
-        body = None
-    if isinstance(body, dict) and ("ClassName" in body or "Message" in body):
-        class_name = body.get("ClassName")
-        exc_class = EXCEPTION_MAPPINGS.get(class_name or "") or _STATUS_EXCEPTIONS.get(
-            status or 0, PKIException
-        )
-        exc = exc_class.from_json(body)
-        if exc.code is None:
-            exc.code = status
-        if not exc.message:
-            exc.message = f"HTTP {status} {getattr(response, 'reason', '') or ''}".strip()
-            exc.args = (exc.message,)
-        return exc
-    reason = getattr(response, "reason", "") or ""
-    url = getattr(response, "url", "") or ""
-    text = (getattr(response, "text", "") or "").strip()
-    detail = f"HTTP {status} {reason}".strip() + (f" for {url}" if url else "")
-    if text and len(text) <= 200 and not text.lstrip().startswith("<"):
-        detail += f": {text}"
-    exc_class = _STATUS_EXCEPTIONS.get(status or 0, PKIException)
-    return exc_class(detail, code=status)
+        return None
+    if not isinstance(body, dict):
+        return None
+    exc_class = EXCEPTION_MAPPINGS.get(body.get("ClassName") or "")
+    if exc_class is None:
+        return None
+    exc = exc_class.from_json(body)
+    if exc.code is None:
+        exc.code = getattr(response, "status_code", None)
+    return exc
 
 
 def handle_exceptions() -> Callable[[_F], _F]:
     """Decorator: turn ``requests.HTTPError`` raised by the wrapped call into a PKIException.
 
-    The raised exception keeps the HTTPError as ``exception`` and as ``__cause__``.
+    As upstream: a Dogtag JSON error body whose ``ClassName`` is known raises that class
+    (``EXCEPTION_MAPPINGS``; ``.message``, ``.code``, ``.ClassName``), with the HTTPError as
+    ``exception`` and ``__cause__``; a body that is not JSON (Tomcat's 401 page, a bare v2
+    404) re-raises the HTTPError itself. A JSON body naming no known class also re-raises
+    the HTTPError (upstream returns None there, losing the error). Works on methods and on
+    plain functions.
     """
 
     def decorator(func: _F) -> _F:
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def handler(*args: Any, **kwargs: Any) -> Any:
             import requests  # deferred: importing pki must not import the HTTP stack
 
             try:
                 return func(*args, **kwargs)
             except requests.exceptions.HTTPError as err:
-                exc = exception_from_response(err.response)
+                exc = _exception_for(err.response)
+                if exc is None:
+                    raise
                 exc.exception = err
                 raise exc from err
 
-        return wrapper  # type: ignore[return-value]
+        return handler  # type: ignore[return-value]
 
     return decorator
 
 
-def encode_json(obj: Any) -> str:
-    """Serialise a data object the way Dogtag's JSON mapper expects (attributes as keys)."""
-    return json.dumps(obj, default=_json_default, sort_keys=True)
+class PropertyFile:
+    """A ``name=value`` file edited in place, keeping its lines, order and comments.
 
+    ``delimiter`` separates names from values (``=`` by default); values may be wrapped in
+    ``quote`` (one character). Names are matched without regard to case. Nothing is read or
+    written until ``read()``/``write()``.
+    """
 
-def _json_default(obj: Any) -> Any:
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    if hasattr(obj, "__dict__"):
-        return {k: v for k, v in vars(obj).items() if v is not None}
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+    def __init__(self, filename: str, delimiter: str = "=", quote: str | None = None) -> None:
+        if quote and len(quote) > 1:
+            raise PKIException(f"Invalid quote character: {quote!r} (give one character)")
+        self.filename = filename
+        self.delimiter = delimiter
+        self.quote = quote
+        self.lines: list[str] = []
+        self._pattern = re.compile(
+            r"^\s*([^{d}]*)\s*{d}\s*(.*)\s*$".format(d=re.escape(delimiter))
+        )
+
+    def read(self) -> None:
+        """Load the file's lines (none when the file does not exist)."""
+        self.lines = []
+        if not os.path.exists(self.filename):
+            return
+        with open(self.filename, encoding="utf-8") as f:
+            self.lines = [line.rstrip("\n") for line in f]
+
+    def write(self) -> None:
+        """Write the lines back to the file."""
+        with open(self.filename, "w", encoding="utf-8") as f:
+            f.writelines(line + "\n" for line in self.lines)
+
+    def show(self) -> None:
+        """Print the lines to standard output."""
+        for line in self.lines:
+            print(line)
+
+    def insert_line(self, index: int, line: str) -> None:
+        self.lines.insert(index, line)
+
+    def remove_line(self, index: int) -> None:
+        self.lines.pop(index)
+
+    def _match(self, line: str, name: str) -> re.Match[str] | None:
+        match = self._pattern.match(line)
+        if match and match.group(1).strip().lower() == name.lower():
+            return match
+        return None
+
+    def _unquote(self, value: str) -> str:
+        q = self.quote
+        if q and len(value) >= 2 and value.startswith(q) and value.endswith(q):
+            return value[1:-1]
+        return value
+
+    def index(self, name: str) -> int:
+        """The line number of property ``name``, or -1."""
+        for i, line in enumerate(self.lines):
+            if self._match(line, name):
+                return i
+        return -1
+
+    def get(self, name: str) -> str | None:
+        """The value of property ``name`` (unquoted), or None."""
+        for line in self.lines:
+            match = self._match(line, name)
+            if match:
+                return self._unquote(match.group(2))
+        return None
+
+    def set(self, name: str, value: str, index: int | None = None) -> None:
+        """Set property ``name``: in place when it exists, else appended (or at ``index``)."""
+        if self.quote:
+            value = self.quote + value + self.quote
+        for i, line in enumerate(self.lines):
+            match = self._match(line, name)
+            if match:
+                self.lines[i] = match.group(1) + self.delimiter + value
+                return
+        line = name + self.delimiter + value
+        if index is None:
+            self.lines.append(line)
+        else:
+            self.insert_line(index, line)
+
+    def remove(self, name: str) -> str | None:
+        """Remove property ``name``; returns its (unquoted) value, or None."""
+        for i, line in enumerate(self.lines):
+            match = self._match(line, name)
+            if match:
+                self.lines.pop(i)
+                return self._unquote(match.group(2))
+        return None

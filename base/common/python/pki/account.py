@@ -11,30 +11,31 @@ import logging
 from typing import Any
 
 import pki
-from pki.info import ApiTarget, response_json
+import pki.client
+from pki.resource import ResourceClient
+
+__all__ = ["AccountClient"]
 
 logger = logging.getLogger(__name__)
 
 
-class AccountClient:
+class AccountClient(ResourceClient):
     """Login/logout for one subsystem.
 
-    ``parent`` is a ``PKIConnection``, a ``PKIClient`` or a subsystem client (``CAClient``,
-    ``KRAClient``). The subsystem comes from ``subsystem``, else from the subsystem client,
-    else from the connection's deprecated ``subsystem``, else ``'ca'``.
+    ``parent`` is a subsystem client (``CAClient``, ``KRAClient``, ``SubsystemClient``), a
+    ``PKIClient`` or a ``PKIConnection``. The subsystem comes from ``subsystem``, else from
+    the subsystem client, else from the connection's deprecated ``subsystem``, else ``'ca'``.
     """
 
+    default_subsystem = "ca"
+
     def __init__(self, parent: Any, subsystem: str | None = None) -> None:
-        self.target = ApiTarget(parent, subsystem=subsystem, default_subsystem="ca")
-        self.connection = self.target.connection
-        self.pki_client = self.target.pki_client
-        self.subsystem_name = self.target.subsystem
+        super().__init__(parent, subsystem)
 
     @pki.handle_exceptions()
     def login(self) -> Any:
         """Open a session; returns the account JSON (``id``, ``FullName``, ``Roles``...)."""
-        response = self.target.get("account/login")
-        account = response_json(response)
+        account = self._get_json("account/login")
         if isinstance(account, dict):
             logger.info("Logged in to %s as %s", self.subsystem_name, account.get("id"))
         return account
@@ -42,5 +43,5 @@ class AccountClient:
     @pki.handle_exceptions()
     def logout(self) -> None:
         """End the session (the server answers 204)."""
-        self.target.get("account/logout")
+        self._request("GET", "account/logout")
         logger.info("Logged out of %s", self.subsystem_name)

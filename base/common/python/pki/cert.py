@@ -1,93 +1,67 @@
 """The CA's certificate and certificate-request resources: ``CertClient`` and its data classes.
 
-Names, signatures and attributes follow upstream dogtag-pki 11.x so that existing scripts
+Names, signatures and attributes follow upstream dogtag-pki master so that existing scripts
 (FreeIPA's ``ipaserver/plugins/dogtag.py`` among them) keep working. Data classes read the
 server's JSON with ``from_json()``: known fields land on snake_case attributes, anything else
 is kept under its JSON name (so ``cert.RevocationReason`` works as upstream), and
-``to_json()`` writes the object back in the server's spelling.
+``to_json()`` writes the object back in the server's spelling. The enrollment inputs and
+outputs are ``pki.profile``'s classes, as upstream.
 
 Differences from upstream, on purpose: request lists filter with ``requestState`` (what the
 server reads); certificate searches send ``email`` (11.x); request IDs come from
 ``requestID`` (v2 has no ``requestURL``); ``entries`` may be missing, one object or a list;
 IDs may be ints, decimal strings or ``0x`` hex strings; a review is posted back exactly as it
-was received, nonce included.
+was received, nonce included; revocation reasons may be given in any case or as codes.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import logging
 from typing import Any, ClassVar
 
 import pki
-from pki.info import (
-    ApiTarget,
+import pki.ca
+import pki.client
+import pki.encoder
+import pki.profile
+from pki.profile import ProfileDataInfoCollection, ProfileInput, ProfileOutput, ProfilePolicySet
+from pki.resource import (
     DataCollection,
+    JSONData,
+    ResourceClient,
+    data,
     decimal_id,
     hex_id,
+    json_field,
     parse_id,
-    response_json,
 )
 
+__all__ = [
+    "CertData",
+    "CertDataInfo",
+    "CertDataInfoCollection",
+    "CertRequestInfo",
+    "CertRequestStatus",
+    "CertEnrollmentResult",
+    "CertRequestInfoCollection",
+    "CertSearchRequest",
+    "CertRevokeRequest",
+    "CertEnrollmentRequest",
+    "CertReviewResponse",
+    "CertClient",
+]
+
 logger = logging.getLogger(__name__)
-
-
-# --- JSON plumbing ---------------------------------------------------------------------------
-
-
-def _to_json_value(value: Any) -> Any:
-    if hasattr(value, "to_json") and callable(value.to_json):
-        return value.to_json()
-    if isinstance(value, (list, tuple)):
-        return [_to_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _to_json_value(v) for k, v in value.items()}
-    return value
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-class _JsonObject:
-    """Base of the data classes: JSON name <-> attribute mapping, unknown fields kept as-is.
-
-    ``json_attribute_names`` maps JSON names to attribute names; ``_json_exclude`` lists
-    attributes that are local only (never sent). ``None`` values are not written, because
-    Dogtag omits nulls too.
-    """
-
-    json_attribute_names: ClassVar[dict[str, str]] = {}
-    _json_exclude: ClassVar[frozenset[str]] = frozenset()
-    _json_nested: ClassVar[frozenset[str]] = frozenset()  # JSON names parsed by subclasses
-
-    def _load(self, attr_list: dict[str, Any]) -> None:
-        for key, value in attr_list.items():
-            if key in self._json_nested:
-                continue
-            name = self.json_attribute_names.get(key, key)
-            if callable(getattr(type(self), name, None)) or name.startswith("_"):
-                continue  # never let a server field shadow a method
-            setattr(self, name, value)
-
-    def to_json(self) -> dict[str, Any]:
-        """The object in the server's JSON spelling."""
-        reverse = {attr: key for key, attr in self.json_attribute_names.items()}
-        out: dict[str, Any] = {}
-        for name, value in vars(self).items():
-            if value is None or name.startswith("_") or name in self._json_exclude:
-                continue
-            out[reverse.get(name, name)] = _to_json_value(value)
-        return out
 
 
 # --- Certificates ----------------------------------------------------------------------------
 
 
-class CertData(_JsonObject):
+@data
+class CertData(JSONData):
     """A certificate as ``GET /ca/<api>/certs/{id}`` returns it.
 
     ``serial_number`` is the server's ``0x`` hex string; ``encoded`` is PEM; ``nonce`` is set
@@ -96,103 +70,37 @@ class CertData(_JsonObject):
     (``RevokedOn``, ``RevokedBy``, ``RevocationReason``, which FreeIPA reads).
     """
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "id": "serial_number",
-        "IssuerDN": "issuer_dn",
-        "SubjectDN": "subject_dn",
-        "PrettyPrint": "pretty_repr",
-        "Encoded": "encoded",
-        "NotBefore": "not_before",
-        "NotAfter": "not_after",
-        "Status": "status",
-        "Nonce": "nonce",
-        "PKCS7CertChain": "pkcs7_cert_chain",
-    }
-    _json_exclude = frozenset({"binary", "link"})
-
-    def __init__(self) -> None:
-        self.serial_number: str | None = None
-        self.issuer_dn: str | None = None
-        self.subject_dn: str | None = None
-        self.pretty_repr: str | None = None
-        self.encoded: str | None = None
-        self.binary: bytes | None = None
-        self.pkcs7_cert_chain: str | None = None
-        self.not_before: str | None = None
-        self.not_after: str | None = None
-        self.status: str | None = None
-        self.nonce: Any = None
-        self.link: Any = None
-
-    def __repr__(self) -> str:
-        return str(
-            {
-                "CertData": {
-                    "serial_number": self.serial_number,
-                    "subject_dn": self.subject_dn,
-                    "status": self.status,
-                }
-            }
-        )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> CertData:
-        cert_data = cls()
-        cert_data._load(attr_list)
-        return cert_data
+    serial_number: str | None = json_field("id", show=True)
+    issuer_dn: str | None = json_field("IssuerDN")
+    subject_dn: str | None = json_field("SubjectDN", show=True)
+    pretty_repr: str | None = json_field("PrettyPrint")
+    encoded: str | None = json_field("Encoded")
+    binary: bytes | None = json_field(local=True)
+    pkcs7_cert_chain: str | None = json_field("PKCS7CertChain")
+    not_before: str | None = json_field("NotBefore")
+    not_after: str | None = json_field("NotAfter")
+    status: str | None = json_field("Status", show=True)
+    nonce: Any = json_field("Nonce")
+    link: Any = json_field(local=True)
 
 
-class CertDataInfo(_JsonObject):
+@data
+class CertDataInfo(JSONData):
     """One entry of a certificate list or search (dates are epoch milliseconds)."""
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "id": "serial_number",
-        "SubjectDN": "subject_dn",
-        "IssuerDN": "issuer_dn",
-        "Status": "status",
-        "Type": "type",
-        "Version": "version",
-        "KeyLength": "key_length",
-        "KeyAlgorithmOID": "key_algorithm_oid",
-        "NotValidBefore": "not_valid_before",
-        "NotValidAfter": "not_valid_after",
-        "IssuedOn": "issued_on",
-        "IssuedBy": "issued_by",
-    }
-    _json_exclude = frozenset({"link"})
-
-    def __init__(self) -> None:
-        self.serial_number: str | None = None
-        self.subject_dn: str | None = None
-        self.issuer_dn: str | None = None
-        self.status: str | None = None
-        self.type: str | None = None
-        self.version: Any = None
-        self.key_algorithm_oid: str | None = None
-        self.key_length: Any = None
-        self.not_valid_before: Any = None
-        self.not_valid_after: Any = None
-        self.issued_on: Any = None
-        self.issued_by: str | None = None
-        self.link: Any = None
-
-    def __repr__(self) -> str:
-        return str(
-            {
-                "CertDataInfo": {
-                    "serial_number": self.serial_number,
-                    "subject_dn": self.subject_dn,
-                    "type": self.type,
-                    "status": self.status,
-                }
-            }
-        )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> CertDataInfo:
-        info = cls()
-        info._load(attr_list)
-        return info
+    serial_number: str | None = json_field("id", show=True)
+    subject_dn: str | None = json_field("SubjectDN", show=True)
+    issuer_dn: str | None = json_field("IssuerDN")
+    status: str | None = json_field("Status", show=True)
+    type: str | None = json_field("Type", show=True)
+    version: Any = json_field("Version")
+    key_algorithm_oid: str | None = json_field("KeyAlgorithmOID")
+    key_length: Any = json_field("KeyLength")
+    not_valid_before: Any = json_field("NotValidBefore")
+    not_valid_after: Any = json_field("NotValidAfter")
+    issued_on: Any = json_field("IssuedOn")
+    issued_by: str | None = json_field("IssuedBy")
+    link: Any = json_field(local=True)
 
 
 class CertDataInfoCollection(DataCollection[CertDataInfo]):
@@ -218,7 +126,8 @@ class CertRequestStatus:
     COMPLETE = "complete"
 
 
-class CertRequestInfo(_JsonObject):
+@data
+class CertRequestInfo(JSONData):
     """A certificate request's state.
 
     ``request_id`` is a decimal string (upstream's convention; FreeIPA does
@@ -226,48 +135,19 @@ class CertRequestInfo(_JsonObject):
     of ``requestURL``. ``cert_id`` is the server's ``0x`` hex serial once issued.
     """
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "requestType": "request_type",
-        "requestURL": "request_url",
-        "requestStatus": "request_status",
-        "certId": "cert_id",
-        "operationResult": "operation_result",
-        "certURL": "cert_url",
-        "errorMessage": "error_message",
-        "certRequestType": "cert_request_type",
-    }
-    # request_id is derived; the server's own ID fields are kept under their JSON names.
-    _json_exclude = frozenset({"request_id"})
+    request_id: str | None = json_field(local=True, show=True)
+    request_type: str | None = json_field("requestType", show=True)
+    request_url: str | None = json_field("requestURL", show=True)
+    request_status: str | None = json_field("requestStatus", show=True)
+    operation_result: str | None = json_field("operationResult")
+    cert_id: str | None = json_field("certId")
+    cert_request_type: str | None = json_field("certRequestType")
+    cert_url: str | None = json_field("certURL")
+    error_message: str | None = json_field("errorMessage")
 
-    def __init__(self) -> None:
-        self.request_id: str | None = None
-        self.request_type: str | None = None
-        self.request_url: str | None = None
-        self.request_status: str | None = None
-        self.operation_result: str | None = None
-        self.cert_id: str | None = None
-        self.cert_request_type: str | None = None
-        self.cert_url: str | None = None
-        self.error_message: str | None = None
-
-    def __repr__(self) -> str:
-        return str(
-            {
-                "CertRequestInfo": {
-                    "request_id": self.request_id,
-                    "request_type": self.request_type,
-                    "request_status": self.request_status,
-                    "cert_id": self.cert_id,
-                }
-            }
-        )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> CertRequestInfo:
-        info = cls()
-        info._load(attr_list)
-        info.request_id = _request_id_from(attr_list)
-        return info
+    def load_json(self, attr_list: dict[str, Any]) -> None:
+        super().load_json(attr_list)
+        self.request_id = _request_id_from(attr_list)
 
 
 def _request_id_from(attr_list: dict[str, Any]) -> str | None:
@@ -463,281 +343,23 @@ class CertRevokeRequest:
         return {k: v for k, v in vars(self).items() if v is not None}
 
 
-# --- Profiles and enrollment -----------------------------------------------------------------
+# --- Enrollment --------------------------------------------------------------------------------
 
 
-class ProfileDataInfo(_JsonObject):
-    """One profile of the enrollment profile list."""
+@data
+class CertEnrollmentRequest(JSONData):
+    """An enrollment request: a profile ID and its inputs (see ``CertClient``).
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "profileId": "profile_id",
-        "profileName": "profile_name",
-        "profileDescription": "profile_description",
-        "profileURL": "profile_url",
-    }
-
-    def __init__(self) -> None:
-        self.profile_id: str | None = None
-        self.profile_name: str | None = None
-        self.profile_description: str | None = None
-        self.profile_url: str | None = None
-
-    def __repr__(self) -> str:
-        return str({"ProfileDataInfo": {"profile_id": self.profile_id, "name": self.profile_name}})
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> ProfileDataInfo | None:
-        if attr_list is None:
-            return None
-        info = cls()
-        info._load(attr_list)
-        return info
-
-
-class ProfileDataInfoCollection(DataCollection[ProfileDataInfo]):
-    """The profile list (``profile_data_list``) plus ``total``."""
-
-    item_type = ProfileDataInfo
-    items_attr = "profile_data_list"
-    profile_data_list: list[ProfileDataInfo]
-
-
-class Descriptor(_JsonObject):
-    """How a profile attribute is described: syntax, constraint, description, default."""
-
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "Syntax": "syntax",
-        "Description": "description",
-        "Constraint": "constraint",
-        "DefaultValue": "default_value",
-    }
-
-    def __init__(
-        self,
-        syntax: str | None = None,
-        constraint: str | None = None,
-        description: str | None = None,
-        default_value: str | None = None,
-    ) -> None:
-        self.syntax = syntax
-        self.constraint = constraint
-        self.description = description
-        self.default_value = default_value
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> Descriptor | None:
-        if attr_list is None:
-            return None
-        descriptor = cls()
-        descriptor._load(attr_list)
-        return descriptor
-
-
-class ProfileAttribute(_JsonObject):
-    """A named input value (``{"name", "Value", "Descriptor"}``)."""
-
-    json_attribute_names: ClassVar[dict[str, str]] = {"Value": "value", "Descriptor": "descriptor"}
-    _json_nested = frozenset({"Descriptor"})
-
-    def __init__(self, name: str | None = None, value: Any = None, descriptor: Any = None) -> None:
-        self.name = name
-        self.value = value
-        self.descriptor = descriptor
-
-    def __repr__(self) -> str:
-        return f"ProfileAttribute(name={self.name!r})"
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> ProfileAttribute | None:
-        if attr_list is None:
-            return None
-        attribute = cls()
-        attribute._load(attr_list)
-        attribute.descriptor = Descriptor.from_json(attr_list.get("Descriptor"))
-        return attribute
-
-
-def _attributes(values: Any) -> list[ProfileAttribute]:
-    out = []
-    for value in _as_list(values):
-        attribute = ProfileAttribute.from_json(value)
-        if attribute is not None:
-            out.append(attribute)
-    return out
-
-
-class _AttributeHolder:
-    attributes: list[ProfileAttribute]
-
-    def add_attribute(self, profile_attribute: ProfileAttribute) -> None:
-        if not isinstance(profile_attribute, ProfileAttribute):
-            raise ValueError("Object passed is not a ProfileAttribute.")
-        self.attributes.append(profile_attribute)
-
-    def remove_attribute(self, profile_attribute_name: str) -> None:
-        self.attributes[:] = [a for a in self.attributes if a.name != profile_attribute_name]
-
-    def get_attribute(self, profile_attribute_name: str) -> ProfileAttribute | None:
-        for attribute in self.attributes:
-            if attribute.name == profile_attribute_name:
-                return attribute
-        return None
-
-
-class ProfileInput(_AttributeHolder, _JsonObject):
-    """A group of enrollment inputs (e.g. the CSR, the subject name, the submitter)."""
-
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "id": "profile_input_id",
-        "ClassID": "class_id",
-        "Name": "name",
-        "Text": "text",
-        "Attribute": "attributes",
-        "ConfigAttribute": "config_attributes",
-    }
-    _json_nested = frozenset({"Attribute", "ConfigAttribute"})
-
-    def __init__(
-        self,
-        profile_input_id: str | None = None,
-        class_id: str | None = None,
-        name: str | None = None,
-        text: str | None = None,
-        attributes: list[ProfileAttribute] | None = None,
-        config_attributes: list[ProfileAttribute] | None = None,
-    ) -> None:
-        self.profile_input_id = profile_input_id
-        self.class_id = class_id
-        self.name = name
-        self.text = text
-        self.attributes = attributes if attributes is not None else []
-        self.config_attributes = config_attributes if config_attributes is not None else []
-
-    def __repr__(self) -> str:
-        return f"ProfileInput(id={self.profile_input_id!r}, name={self.name!r})"
-
-    def add_config_attribute(self, profile_attribute: ProfileAttribute) -> None:
-        if not isinstance(profile_attribute, ProfileAttribute):
-            raise ValueError("Object passed is not a ProfileAttribute.")
-        self.config_attributes.append(profile_attribute)
-
-    def remove_config_attribute(self, config_attribute_name: str) -> None:
-        self.config_attributes[:] = [
-            a for a in self.config_attributes if a.name != config_attribute_name
-        ]
-
-    def get_config_attribute(self, config_attribute_name: str) -> ProfileAttribute | None:
-        for attribute in self.config_attributes:
-            if attribute.name == config_attribute_name:
-                return attribute
-        return None
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> ProfileInput | None:
-        if attr_list is None:
-            return None
-        profile_input = cls()
-        profile_input._load(attr_list)
-        profile_input.attributes = _attributes(attr_list.get("Attribute"))
-        profile_input.config_attributes = _attributes(attr_list.get("ConfigAttribute"))
-        return profile_input
-
-
-class ProfileOutput(_AttributeHolder, _JsonObject):
-    """What an enrollment produces (``{"id", "name", "text", "classId", "attributes"}``)."""
-
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "id": "profile_output_id",
-        "classId": "class_id",
-    }
-    _json_nested = frozenset({"attributes"})
-
-    def __init__(
-        self,
-        profile_output_id: str | None = None,
-        name: str | None = None,
-        text: str | None = None,
-        class_id: str | None = None,
-        attributes: list[ProfileAttribute] | None = None,
-    ) -> None:
-        self.profile_output_id = profile_output_id
-        self.name = name
-        self.text = text
-        self.class_id = class_id
-        self.attributes = attributes if attributes is not None else []
-
-    def __repr__(self) -> str:
-        return f"ProfileOutput(id={self.profile_output_id!r}, name={self.name!r})"
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> ProfileOutput | None:
-        if attr_list is None:
-            return None
-        output = cls()
-        output._load(attr_list)
-        output.attributes = _attributes(attr_list.get("attributes"))
-        return output
-
-
-class ProfilePolicySet:
-    """One ``ProfilePolicySet`` of a review, kept exactly as received.
-
-    The review is posted back to approve/reject it, so nothing may be lost on the way:
-    ``policies`` holds the server's policy objects (dicts) untouched.
+    ``repr()`` never shows input values: they may carry passwords (server-side keygen).
     """
 
-    def __init__(self, policies: list[Any] | None = None, **extra: Any) -> None:
-        self.policies = policies if policies is not None else []
-        self._extra = extra
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any] | None) -> ProfilePolicySet | None:
-        if attr_list is None:
-            return None
-        extra = {k: copy.deepcopy(v) for k, v in attr_list.items() if k != "policies"}
-        return cls(copy.deepcopy(_as_list(attr_list.get("policies"))), **extra)
-
-    def to_json(self) -> dict[str, Any]:
-        out = dict(self._extra)
-        out["policies"] = _to_json_value(self.policies)
-        return out
-
-
-class CertEnrollmentRequest(_JsonObject):
-    """An enrollment request: a profile ID and its inputs (see ``CertClient``)."""
-
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "ProfileID": "profile_id",
-        "Renewal": "renewal",
-        "SerialNumber": "serial_number",
-        "RemoteHost": "remote_host",
-        "RemoteAddress": "remote_address",
-        "Input": "inputs",
-        "Output": "outputs",
-    }
-    _json_nested = frozenset({"Input", "Output"})
-
-    def __init__(
-        self,
-        profile_id: str | None = None,
-        renewal: bool = False,
-        serial_number: Any = None,
-        remote_host: str | None = None,
-        remote_address: str | None = None,
-        inputs: list[ProfileInput] | None = None,
-        outputs: list[ProfileOutput] | None = None,
-    ) -> None:
-        self.profile_id = profile_id
-        self.renewal = renewal
-        self.serial_number = serial_number
-        self.remote_host = remote_host
-        self.remote_address = remote_address
-        self.inputs = inputs if inputs is not None else []
-        self.outputs = outputs if outputs is not None else []
-
-    def __repr__(self) -> str:
-        # Never show input values: they may carry passwords (e.g. server-side keygen).
-        return f"{type(self).__name__}(profile_id={self.profile_id!r})"
+    profile_id: str | None = json_field("ProfileID", show=True)
+    renewal: bool = json_field("Renewal", default=False)
+    serial_number: Any = json_field("SerialNumber")
+    remote_host: str | None = json_field("RemoteHost")
+    remote_address: str | None = json_field("RemoteAddress")
+    inputs: list[ProfileInput] = json_field("Input", item=ProfileInput, many=True)
+    outputs: list[ProfileOutput] = json_field("Output", item=ProfileOutput, many=True)
 
     def add_input(self, profile_input: ProfileInput) -> None:
         self.inputs.append(profile_input)
@@ -746,10 +368,7 @@ class CertEnrollmentRequest(_JsonObject):
         self.inputs[:] = [i for i in self.inputs if i.name != profile_input_name]
 
     def get_input(self, profile_input_name: str) -> ProfileInput | None:
-        for profile_input in self.inputs:
-            if profile_input.name == profile_input_name:
-                return profile_input
-        return None
+        return next((i for i in self.inputs if i.name == profile_input_name), None)
 
     def add_output(self, profile_output: ProfileOutput) -> None:
         self.outputs.append(profile_output)
@@ -758,10 +377,7 @@ class CertEnrollmentRequest(_JsonObject):
         self.outputs[:] = [o for o in self.outputs if o.name != profile_output_name]
 
     def get_output(self, profile_output_name: str) -> ProfileOutput | None:
-        for output in self.outputs:
-            if output.name == profile_output_name:
-                return output
-        return None
+        return next((o for o in self.outputs if o.name == profile_output_name), None)
 
     def set_input_values(self, values: dict[str, Any]) -> None:
         """Fill every input attribute whose name is a key of ``values``."""
@@ -770,48 +386,33 @@ class CertEnrollmentRequest(_JsonObject):
                 if attribute.name in values:
                     attribute.value = values[attribute.name]
 
-    def _load_nested(self, attr_list: dict[str, Any]) -> None:
-        self.inputs = [
-            i for i in (ProfileInput.from_json(v) for v in _as_list(attr_list.get("Input"))) if i
-        ]
-        self.outputs = [
-            o for o in (ProfileOutput.from_json(v) for v in _as_list(attr_list.get("Output"))) if o
-        ]
 
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> CertEnrollmentRequest:
-        request = cls()
-        request._load(attr_list)
-        request._load_nested(attr_list)
-        return request
-
-
+@dataclasses.dataclass(eq=False, repr=False, init=False)
 class CertReviewResponse(CertEnrollmentRequest):
-    """An agent's view of a pending request, with the ``nonce`` that approving it needs.
+    """An agent's view of a pending request, with the ``nonce`` that acting on it needs.
 
     Post it back unchanged (or with edited input values) through ``CertClient``'s
     ``approve_request``/``reject_request``/... .
     """
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        **CertEnrollmentRequest.json_attribute_names,
-        "requestId": "request_id",
-        "requestType": "request_type",
-        "requestStatus": "request_status",
-        "requestOwner": "request_owner",
-        "requestCreationTime": "request_creation_time",
-        "requestModificationTime": "request_modification_time",
-        "requestNotes": "request_notes",
-        "profileApprovedBy": "profile_approved_by",
-        "profileSetId": "profile_set_id",
-        "profileIsVisible": "profile_is_visible",
-        "profileName": "profile_name",
-        "profileDescription": "profile_description",
-        "profileRemoteHost": "profile_remote_host",
-        "profileRemoteAddr": "profile_remote_address",
-        "ProfilePolicySet": "policy_sets",
-    }
-    _json_nested = frozenset({"Input", "Output", "ProfilePolicySet"})
+    nonce: Any = json_field("nonce")
+    request_id: Any = json_field("requestId", show=True)
+    request_type: str | None = json_field("requestType")
+    request_status: str | None = json_field("requestStatus", show=True)
+    request_owner: str | None = json_field("requestOwner")
+    request_creation_time: Any = json_field("requestCreationTime")
+    request_modification_time: Any = json_field("requestModificationTime")
+    request_notes: Any = json_field("requestNotes")
+    profile_approved_by: str | None = json_field("profileApprovedBy")
+    profile_set_id: str | None = json_field("profileSetId")
+    profile_is_visible: Any = json_field("profileIsVisible")
+    profile_name: str | None = json_field("profileName")
+    profile_description: str | None = json_field("profileDescription")
+    profile_remote_host: str | None = json_field("profileRemoteHost")
+    profile_remote_address: str | None = json_field("profileRemoteAddr")
+    policy_sets: list[ProfilePolicySet] = json_field(
+        "ProfilePolicySet", item=ProfilePolicySet, many=True
+    )
 
     def __init__(
         self,
@@ -839,8 +440,10 @@ class CertReviewResponse(CertEnrollmentRequest):
         profile_remote_address: str | None = None,
         policy_sets: list[ProfilePolicySet] | None = None,
     ) -> None:
+        # upstream's signature: note ``profile_approval_by`` for ``profile_approved_by``
         super().__init__(
-            profile_id, renewal, serial_number, remote_host, remote_address, inputs, outputs
+            profile_id, renewal, serial_number, remote_host, remote_address,
+            inputs if inputs is not None else [], outputs if outputs is not None else [],
         )
         self.nonce = nonce
         self.request_id = request_id
@@ -858,23 +461,6 @@ class CertReviewResponse(CertEnrollmentRequest):
         self.profile_remote_host = profile_remote_host
         self.profile_remote_address = profile_remote_address
         self.policy_sets = policy_sets if policy_sets is not None else []
-
-    def __repr__(self) -> str:
-        return (
-            f"CertReviewResponse(request_id={self.request_id!r}, "
-            f"profile_id={self.profile_id!r}, request_status={self.request_status!r})"
-        )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> CertReviewResponse:
-        review = cls()
-        review._load(attr_list)
-        review._load_nested(attr_list)
-        policy_sets = _as_list(attr_list.get("ProfilePolicySet"))
-        review.policy_sets = [
-            p for p in (ProfilePolicySet.from_json(v) for v in policy_sets) if p is not None
-        ]
-        return review
 
 
 # --- The client ------------------------------------------------------------------------------
@@ -914,19 +500,21 @@ def list_certs_params(
     return {k: v for k, v in params.items() if v is not None}
 
 
-class CertClient:
+class CertClient(ResourceClient):
     """Certificates and certificate requests of a CA.
 
-    ``parent`` is a ``PKIConnection`` (paths ``/ca/rest/...``), a ``PKIClient`` (paths
-    ``/ca/<v2|rest>/...`` as ``get_api_path()`` says) or a ``CAClient``. Agent operations need
-    the connection to authenticate as a CA agent. Review-then-act sequences (revocation
-    nonces, request review nonces) rely on the connection keeping its session cookie.
+    ``parent`` is a ``CAClient`` (or any subsystem client), a ``PKIClient`` or a
+    ``PKIConnection``; paths are ``/ca/<v2|rest>/...`` as ``get_api_path()`` says. Agent
+    operations need the connection to authenticate as a CA agent. Review-then-act sequences
+    (revocation nonces, request review nonces) rely on the connection keeping its session
+    cookie.
     """
 
+    default_subsystem = "ca"
+    subsystem_client_attr = "ca_client"
+
     def __init__(self, parent: Any) -> None:
-        self.target = ApiTarget(parent, default_subsystem="ca")
-        self.connection = self.target.connection
-        self.pki_client = self.target.pki_client
+        super().__init__(parent)
         self.enrollment_templates: dict[str, CertEnrollmentRequest] = {}
 
     # -- certificates ------------------------------------------------------------------------
@@ -935,7 +523,7 @@ class CertClient:
     def get_cert(self, cert_serial_number: Any) -> CertData:
         """The certificate with this serial number (anonymous)."""
         serial = hex_id(cert_serial_number, "Certificate ID")
-        return CertData.from_json(response_json(self.target.get(f"certs/{serial}")))
+        return CertData.from_json(self._get_json(f"certs/{serial}"))
 
     @pki.handle_exceptions()
     def list_certs(
@@ -949,14 +537,15 @@ class CertClient:
         """Search certificates; keyword criteria as ``CertSearchRequest`` (none: all)."""
         search = CertSearchRequest(**cert_search_params)
         params = list_certs_params(max_results, max_time, start, size)
-        response = self.target.post("certs/search", search, params)
-        return CertDataInfoCollection.from_json(response_json(response) or {})
+        return CertDataInfoCollection.from_json(
+            self._send_json("POST", "certs/search", search, params) or {}
+        )
 
     @pki.handle_exceptions()
     def review_cert(self, cert_serial_number: Any) -> CertData:
         """The agent view of a certificate, whose ``nonce`` authorises one revocation."""
         serial = hex_id(cert_serial_number, "Certificate ID")
-        return CertData.from_json(response_json(self.target.get(f"agent/certs/{serial}")))
+        return CertData.from_json(self._get_json(f"agent/certs/{serial}"))
 
     def _submit_revoke_request(
         self,
@@ -975,8 +564,9 @@ class CertClient:
             nonce = self.review_cert(serial).nonce
         request = CertRevokeRequest(nonce, reason, invalidity_date, comments)
         params = {"issuer-id": authority} if authority else None
-        response = self.target.post(f"agent/certs/{serial}/{action}", request, params)
-        return CertRequestInfo.from_json(response_json(response) or {})
+        return CertRequestInfo.from_json(
+            self._send_json("POST", f"agent/certs/{serial}/{action}", request, params) or {}
+        )
 
     @pki.handle_exceptions()
     def revoke_cert(
@@ -1027,8 +617,9 @@ class CertClient:
         """Take a certificate off hold."""
         serial = hex_id(cert_serial_number, "Certificate ID")
         params = {"issuer-id": authority} if authority else None
-        response = self.target.post(f"agent/certs/{serial}/unrevoke", None, params)
-        return CertRequestInfo.from_json(response_json(response) or {})
+        return CertRequestInfo.from_json(
+            self._send_json("POST", f"agent/certs/{serial}/unrevoke", None, params) or {}
+        )
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -1036,7 +627,7 @@ class CertClient:
     def get_request(self, request_id: Any) -> CertRequestInfo:
         """A certificate request's state (anonymous)."""
         rid = decimal_id(request_id, "Request ID")
-        return CertRequestInfo.from_json(response_json(self.target.get(f"certrequests/{rid}")))
+        return CertRequestInfo.from_json(self._get_json(f"certrequests/{rid}"))
 
     @pki.handle_exceptions()
     def list_requests(
@@ -1052,16 +643,15 @@ class CertClient:
         params = list_requests_params(
             request_status, request_type, from_request_id, size, max_results, max_time
         )
-        response = self.target.get("agent/certrequests", params)
-        return CertRequestInfoCollection.from_json(response_json(response) or {})
+        return CertRequestInfoCollection.from_json(
+            self._get_json("agent/certrequests", params) or {}
+        )
 
     @pki.handle_exceptions()
     def review_request(self, request_id: Any) -> CertReviewResponse:
         """The agent view of a request, carrying the nonce that acting on it requires."""
         rid = decimal_id(request_id, "Request ID")
-        return CertReviewResponse.from_json(
-            response_json(self.target.get(f"agent/certrequests/{rid}"))
-        )
+        return CertReviewResponse.from_json(self._get_json(f"agent/certrequests/{rid}"))
 
     @pki.handle_exceptions()
     def _perform_action(
@@ -1070,7 +660,7 @@ class CertClient:
         rid = decimal_id(request_id, "Request ID")
         if cert_review_response is None:
             cert_review_response = self.review_request(rid)
-        return self.target.post(f"agent/certrequests/{rid}/{action}", cert_review_response)
+        return self._request("POST", f"agent/certrequests/{rid}/{action}", cert_review_response)
 
     def approve_request(
         self, request_id: Any, cert_review_response: CertReviewResponse | None = None
@@ -1121,8 +711,8 @@ class CertClient:
         self, start: int | None = None, size: int | None = None
     ) -> ProfileDataInfoCollection:
         """The enrollment profiles the CA offers."""
-        response = self.target.get("certrequests/profiles", {"start": start, "size": size})
-        return ProfileDataInfoCollection.from_json(response_json(response) or {})
+        body = self._get_json("certrequests/profiles", {"start": start, "size": size})
+        return ProfileDataInfoCollection.from_json(body or {})
 
     @pki.handle_exceptions()
     def get_enrollment_template(self, profile_id: str) -> CertEnrollmentRequest:
@@ -1130,9 +720,8 @@ class CertClient:
         if not profile_id:
             raise ValueError("Profile ID must be specified.")
         if profile_id not in self.enrollment_templates:
-            response = self.target.get(f"certrequests/profiles/{profile_id}")
             self.enrollment_templates[profile_id] = CertEnrollmentRequest.from_json(
-                response_json(response)
+                self._get_json(f"certrequests/profiles/{profile_id}")
             )
         return copy.deepcopy(self.enrollment_templates[profile_id])
 
@@ -1153,8 +742,9 @@ class CertClient:
     ) -> CertRequestInfoCollection:
         """Submit an enrollment request; ``authority`` is a lightweight CA's ID."""
         params = {"issuer-id": authority} if authority else None
-        response = self.target.post("certrequests", enrollment_request, params)
-        return CertRequestInfoCollection.from_json(response_json(response) or {})
+        return CertRequestInfoCollection.from_json(
+            self._send_json("POST", "certrequests", enrollment_request, params) or {}
+        )
 
     @pki.handle_exceptions()
     def enroll_cert(
@@ -1178,3 +768,14 @@ class CertClient:
             cert = self.get_cert(info.cert_id) if info.cert_id else None
             results.append(CertEnrollmentResult(info, cert))
         return results
+
+
+pki.encoder.NOTYPES.update(
+    {
+        cls.__name__: cls
+        for cls in (
+            CertData, CertSearchRequest, CertRevokeRequest, CertEnrollmentRequest,
+            CertReviewResponse,
+        )
+    }
+)

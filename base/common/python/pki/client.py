@@ -1,10 +1,16 @@
 """PKIConnection and PKIClient: python-requests sessions that authenticate from an NSS database.
 
 Upstream's API is kept (positional parameters, ``get``/``post``/``put``/``delete``,
-``set_authentication_cert``); what changes is where TLS comes from. Each connection builds one
-``pki.tls.PKISSLContext`` at its first HTTPS request (from pki.conf, the NSS database and the
-arguments), caches it, and mounts it through an adapter so that every request of every
-resource client on the connection reuses it, with TLS sessions resumed across connections.
+``set_authentication_cert``; ``PKIClient.connect``/``get_info``/``get_api_path``...); what
+changes is where TLS comes from. Each connection builds one ``pki.tls.PKISSLContext`` at its
+first HTTPS request (from pki.conf, the NSS database and the arguments), caches it, and mounts
+it through an adapter so that every request of every resource client on the connection reuses
+it, with TLS sessions resumed across connections.
+
+TLS failures are raised as the ``pki.tls`` error that explains them (``UntrustedServerError``,
+``ClientCertificateRequiredError``...), in a class that is also
+``requests.exceptions.SSLError``, so that ``except requests.exceptions.SSLError`` written for
+upstream keeps matching.
 
     conn = PKIConnection("https", "ca.example.com", "8443",
                          nssdb="~/.dogtag/nssdb", nickname="PKI Administrator",
@@ -24,6 +30,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+import pki.info
+import pki.util
 from pki import PKIException
 from pki.conf import ConfSource, TLSSettings, load, load_tls_settings
 from pki.nssdb import NSSDatabase, PasswordCallback, Secret
@@ -73,6 +81,48 @@ class PKIHTTPAdapter(HTTPAdapter):
         conn.ca_cert_dir = None
         conn.cert_file = None
         conn.key_file = None
+
+
+_SSL_ERROR_CLASSES: dict[type[TLSError], type[TLSError]] = {}
+_SSL_ERROR_LOCK = threading.Lock()
+
+
+def _ssl_error_class(tls_class: type[TLSError]) -> type[TLSError]:
+    """``tls_class`` that is also a ``requests.exceptions.SSLError`` (made once per class)."""
+    with _SSL_ERROR_LOCK:
+        combined = _SSL_ERROR_CLASSES.get(tls_class)
+        if combined is None:
+            combined = type(
+                tls_class.__name__,
+                (tls_class, requests.exceptions.SSLError),
+                {"__module__": tls_class.__module__, "__qualname__": tls_class.__qualname__,
+                 "__doc__": tls_class.__doc__, "__reduce__": _reduce_tls_error},
+            )
+            _SSL_ERROR_CLASSES[tls_class] = combined
+        return combined
+
+
+def _reduce_tls_error(self: TLSError) -> Any:
+    # pickles as the plain pki.tls class (the combined one has no importable name)
+    plain = next(c for c in type(self).__mro__[1:] if c in _SSL_ERROR_CLASSES)
+    return (plain, (self.message,))
+
+
+def as_requests_ssl_error(tls_error: TLSError, original: BaseException) -> TLSError:
+    """A copy of ``tls_error`` that is also a ``requests.exceptions.SSLError``.
+
+    It keeps the message, the attributes (``reasons``, ``verify_code``, ``candidates``...)
+    and requests' ``request``/``response`` of ``original``; raise it ``from original``.
+    """
+    if isinstance(tls_error, requests.exceptions.SSLError):
+        return tls_error
+    cls = _ssl_error_class(type(tls_error))
+    twin = cls.__new__(cls, *tls_error.args)
+    twin.__dict__.update(vars(tls_error))
+    twin.args = tls_error.args
+    twin.request = getattr(original, "request", None)  # type: ignore[attr-defined]
+    twin.response = getattr(original, "response", None)  # type: ignore[attr-defined]
+    return twin
 
 
 def _tls_error_in(exc: BaseException) -> TLSError | None:
@@ -154,6 +204,10 @@ class PKIConnection:
         self._pem: tuple[str, str | None] | None = None
         self._context: PKISSLContext | None = None
         self._context_lock = threading.Lock()
+        #: ``v2`` or ``rest`` for resource clients built on this bare connection; None until
+        #: ``get_api_path()`` asked the server (set it to skip that request)
+        self.api_path: str | None = None
+        self._api_lock = threading.Lock()
 
         self.session = requests.Session()
         self.session.trust_env = trust_env  # type: ignore[assignment]
@@ -272,6 +326,27 @@ class PKIConnection:
             text = f"{settings.db_type}:{os.path.expanduser(text)}"
         return NSSDatabase(text, **kwargs)
 
+    # -- the API path of resource clients on a bare connection ----------------------------
+
+    def get_api_path(self) -> str:
+        """``v2`` when the server serves ``/pki/v2/info`` and is 11.6 or later, else ``rest``.
+
+        Resource clients built on this connection (not on a ``PKIClient``), such as FreeIPA's
+        ``KRAClient(pki_client.connection, crypto)``, use it. Upstream sends them to ``v2``
+        unconditionally; the server is asked once per connection (the answer is kept in
+        ``api_path``), so servers before 11.6 keep working on ``rest``.
+        """
+        with self._api_lock:
+            if self.api_path is None:
+                info_client = pki.info.InfoClient(self)
+                info = info_client.get_info()
+                version = pki.info.Version(info.version or "0")
+                self.api_path = (
+                    "v2" if info_client.api_path == "v2" and version >= (11, 6) else "rest"
+                )
+                logger.debug("%s serves API %s (server %s)", self.rootURI, self.api_path, version)
+            return self.api_path
+
     # -- requests ------------------------------------------------------------------------
 
     def _url(self, path: str, use_root_uri: bool) -> str:
@@ -284,10 +359,11 @@ class PKIConnection:
             self.get_ssl_context()
         try:
             response = self.session.request(method, url, **kwargs)
-        except requests.exceptions.SSLError as exc:
+        except requests.exceptions.ConnectionError as exc:
+            # a handshake failure (SSLError) or a TLS 1.3 alert read after it
             tls_error = _tls_error_in(exc)
             if tls_error is not None:
-                raise tls_error from exc
+                raise as_requests_ssl_error(tls_error, exc) from exc
             raise
         response.raise_for_status()
         return response
@@ -335,6 +411,20 @@ class PKIConnection:
             "PUT", self._url(path, use_root_uri), data=payload, headers=headers, timeout=timeout
         )
 
+    def patch(
+        self,
+        path: str,
+        payload: Any,
+        headers: Mapping[str, str] | None = None,
+        use_root_uri: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> requests.Response:
+        """PATCH ``payload`` to ``path`` (partial updates of users and groups)."""
+        return self._send(
+            "PATCH", self._url(path, use_root_uri), data=payload, headers=headers,
+            timeout=timeout,
+        )
+
     def delete(
         self,
         path: str,
@@ -376,15 +466,19 @@ def _password_kwargs(
     return kwargs
 
 
-_API_PATHS = {"v1": "rest", "rest": "rest", "v2": "v2"}
+_API_PATHS = {"v1": "rest", "v2": "v2"}
 
 
 class PKIClient:
-    """A Dogtag server at ``url`` (the newer upstream entry point, used by FreeIPA).
+    """A Dogtag server at ``url`` (upstream's entry point, used by FreeIPA).
 
-    ``get_api_path()`` answers ``v2`` for servers 11.6 and later and ``rest`` otherwise,
-    asking the server once (``/pki/v2/info``, then ``/pki/rest/info``) unless
-    ``api_version`` (``v1`` or ``v2``) says.
+    As upstream: ``url`` is kept parsed (``urllib.parse.ParseResult``); ``connect()`` reads
+    the server info once and fills ``info``, ``server_version`` (a ``pki.util.Version``) and,
+    unless ``api_version`` (``v1`` or ``v2``) was given, ``api_version``/``api_path``
+    (``v2`` for 11.6.0 and later, else ``v1``/``rest``); the ``get_*`` methods connect when
+    needed. ``api_path`` may also be set by hand (FreeIPA's ``support_v2`` does, then calls
+    ``info_client.get_info()``). ``set_client_auth`` takes PEM files, as upstream, or a
+    certificate from an NSS database.
     """
 
     def __init__(
@@ -395,29 +489,36 @@ class PKIClient:
         ca_bundle: str | Sequence[str] | None = None,
         api_version: str | None = None,
     ) -> None:
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise PKIException(f"invalid server URL {url!r}: expected https://host[:port]")
-        self.url = url.rstrip("/")
+        self.url = urllib.parse.urlparse(url)
+        if self.url.scheme not in ("http", "https") or not self.url.hostname:
+            raise PKIException(
+                f"Unsupported server URL {url!r}: expected https://HOST[:PORT] (or http://)"
+            )
+        if api_version is not None and api_version not in _API_PATHS:
+            raise PKIException(f"Unknown API version {api_version!r}: use 'v1' or 'v2'")
+        port = self.url.port or (443 if self.url.scheme == "https" else 80)
+        self.info: pki.info.Info | None = None
+        self.server_version: pki.util.Version | None = None
         self.api_version = api_version
-        self.api_path: str | None = None
-        if api_version is not None:
-            if api_version not in _API_PATHS:
-                raise PKIException(f"unknown API version {api_version!r}: use 'v1' or 'v2'")
-            self.api_path = _API_PATHS[api_version]
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self.api_path: str | None = _API_PATHS.get(api_version or "")
         self.connection = PKIConnection(
-            parsed.scheme,
-            parsed.hostname,
-            str(port),
+            protocol=self.url.scheme,
+            hostname=self.url.hostname,
+            port=str(port),
+            accept="application/json",
             trust_env=trust_env,
             verify=verify,
             cert_paths=ca_bundle,
         )
-        self._api_lock = threading.Lock()
+        self.info_client = pki.info.InfoClient(self)
+        self._connect_lock = threading.RLock()
 
     def __repr__(self) -> str:
-        return f"<PKIClient {self.url} api={self.api_path or 'unknown'}>"
+        return f"<PKIClient {urllib.parse.urlunparse(self.url)} api={self.api_path or '?'}>"
+
+    def authenticate(self, username: str | None = None, password: str | None = None) -> None:
+        """Use HTTP Basic authentication (when both are given)."""
+        self.connection.authenticate(username, password)
 
     def set_client_auth(
         self,
@@ -443,38 +544,52 @@ class PKIClient:
             )
         elif client_cert is not None:
             self.connection.set_authentication_cert(client_cert, client_key)
+        else:
+            raise ValueError("give client_cert (a PEM file) or nssdb=")
 
     def connect(self) -> None:
-        """Ask the server which API it serves (once)."""
-        with self._api_lock:
-            if self.api_path is None:
-                self.api_path = self._detect_api_path()
+        """Read the server info; choose the API unless ``api_version`` says."""
+        with self._connect_lock:
+            logger.info("Connecting to %s", urllib.parse.urlunparse(self.url))
+            info = self.info_client.get_info()
+            if not info.version:
+                raise PKIException("The server did not report its version")
+            self.server_version = pki.util.Version(info.version)
+            self.info = info
+            if not self.api_version:
+                if self.server_version >= pki.util.Version("11.6.0"):
+                    self.api_version, self.api_path = "v2", "v2"
+                else:
+                    self.api_version, self.api_path = "v1", "rest"
+            logger.debug("server %s, API %s (%s)", self.server_version, self.api_version,
+                         self.api_path)
 
-    def _detect_api_path(self) -> str:
-        for api in ("v2", "rest"):
-            try:
-                info = self.connection.get(f"/pki/{api}/info").json()
-            except requests.exceptions.HTTPError as exc:
-                if exc.response is not None and exc.response.status_code in (404, 405):
-                    continue
-                raise
-            version = _version_tuple(str(info.get("Version", "")))
-            return "v2" if api == "v2" and version >= (11, 6) else "rest"
-        return "rest"
+    def _ensure(self, attribute: str) -> Any:
+        """``attribute``, after connecting when it is not known yet (once, across threads)."""
+        value = getattr(self, attribute)
+        if not value:
+            with self._connect_lock:
+                if not getattr(self, attribute):
+                    self.connect()
+                value = getattr(self, attribute)
+        return value
+
+    def get_info(self) -> pki.info.Info:
+        """The server's ``Info`` (connecting first if needed)."""
+        return self._ensure("info")
+
+    def get_server_version(self) -> pki.util.Version:
+        """The server's release version (``pki.util.Version``)."""
+        return self._ensure("server_version")
+
+    def get_api_version(self) -> str:
+        """``v1`` or ``v2``."""
+        return str(self._ensure("api_version"))
 
     def get_api_path(self) -> str:
-        if self.api_path is None:
-            self.connect()
-        assert self.api_path is not None
-        return self.api_path
+        """``rest`` or ``v2``: the path segment resource clients use."""
+        return str(self._ensure("api_path"))
 
     def close(self) -> None:
+        """Close the connection's pooled connections."""
         self.connection.close()
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    numbers = []
-    for part in text.split(".")[:3]:
-        digits = "".join(ch for ch in part if ch.isdigit())
-        numbers.append(int(digits) if digits else 0)
-    return tuple(numbers)

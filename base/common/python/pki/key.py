@@ -1,7 +1,7 @@
 """The KRA's key and key-request resources: ``KeyClient`` and its data classes.
 
-Names and signatures follow upstream dogtag-pki 11.x (11.2's client-side crypto included,
-11.10's pass-through retrieval too). Secrets travel wrapped: see ``pki.crypto``.
+Names and signatures follow upstream dogtag-pki master, and 11.2's (its client-side crypto
+included, as well as master's pass-through retrieval). Secrets travel wrapped: see ``pki.crypto``.
 
 Differences from upstream, on purpose: responses are read whether the server capitalises
 ``RequestInfo``/``KeyData`` (10.x) or not (11.x); IDs may be ints, decimal strings or ``0x``
@@ -18,24 +18,28 @@ import base64
 import logging
 import os
 import warnings
-from typing import Any, ClassVar
-from urllib.parse import quote
+from typing import Any
 
 from cryptography import x509
 
 import pki
+import pki.client
 import pki.crypto
+import pki.encoder
 import pki.info
 import pki.nssdb
-from pki.cert import CertData
-from pki.cert import _JsonObject as JsonObject
-from pki.info import (
-    ApiTarget,
+import pki.util
+from pki.info import Version
+from pki.resource import (
     DataCollection,
-    Version,
+    JSONData,
+    ResourceClient,
+    clean_params,
+    data,
     decimal_id,
     hex_id,
-    response_json,
+    json_field,
+    path_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,39 +93,20 @@ class RequestId:
 # --- Data classes ----------------------------------------------------------------------------
 
 
-class KeyData(JsonObject):
+@data
+class KeyData(JSONData):
     """What ``POST .../agent/keys/retrieve`` returns: the secret, wrapped for the caller."""
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "nonceData": "nonce_data",
-        "wrappedPrivateData": "wrapped_private_data",
-        "requestID": "request_id",
-        "encryptAlgorithmOID": "encrypt_algorithm_oid",
-        "wrapAlgorithm": "wrap_algorithm",
-        "publicKey": "public_key",
-        "additionalWrappedPrivateData": "additional_wrapped_private_data",
-    }
-
-    def __init__(self) -> None:
-        self.algorithm: str | None = None
-        self.nonce_data: str | None = None
-        self.request_id: str | None = None
-        self.size: Any = None
-        self.wrapped_private_data: str | None = None
-        self.additional_wrapped_private_data: str | None = None
-        self.encrypt_algorithm_oid: str | None = None
-        self.wrap_algorithm: str | None = None
-        self.public_key: str | None = None
-        self.type: str | None = None
-
-    def __repr__(self) -> str:
-        return f"KeyData(request_id={self.request_id!r}, algorithm={self.algorithm!r})"
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> KeyData:
-        key_data = cls()
-        key_data._load(attr_list)
-        return key_data
+    algorithm: str | None = json_field("algorithm", show=True)
+    nonce_data: str | None = json_field("nonceData")
+    request_id: str | None = json_field("requestID", show=True)
+    size: Any = json_field("size")
+    wrapped_private_data: str | None = json_field("wrappedPrivateData")
+    additional_wrapped_private_data: str | None = json_field("additionalWrappedPrivateData")
+    encrypt_algorithm_oid: str | None = json_field("encryptAlgorithmOID")
+    wrap_algorithm: str | None = json_field("wrapAlgorithm")
+    public_key: str | None = json_field("publicKey")
+    type: str | None = json_field("type")
 
 
 class Key:
@@ -146,44 +131,24 @@ class Key:
         )
 
 
-class KeyInfo(JsonObject):
-    """The record of an archived secret (never the secret itself)."""
+@data
+class KeyInfo(JSONData):
+    """The record of an archived secret (never the secret itself); ``public_key`` is bytes."""
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "clientKeyID": "client_key_id",
-        "keyURL": "key_url",
-        "ownerName": "owner_name",
-        "publicKey": "public_key",
-    }
-
-    def __init__(self) -> None:
-        self.client_key_id: str | None = None
-        self.key_url: str | None = None
-        self.algorithm: str | None = None
-        self.status: str | None = None
-        self.owner_name: str | None = None
-        self.size: Any = None
-        self.public_key: bytes | None = None
-        self.realm: str | None = None
+    client_key_id: str | None = json_field("clientKeyID", show=True)
+    key_url: str | None = json_field("keyURL")
+    algorithm: str | None = json_field("algorithm")
+    status: str | None = json_field("status", show=True)
+    owner_name: str | None = json_field("ownerName")
+    size: Any = json_field("size")
+    public_key: bytes | None = json_field("publicKey", decode=_unb64, encode=_b64)
+    realm: str | None = json_field("realm")
 
     def __repr__(self) -> str:
         return (
             f"KeyInfo(key_id={self.get_key_id()!r}, client_key_id={self.client_key_id!r}, "
             f"status={self.status!r})"
         )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> KeyInfo:
-        key_info = cls()
-        key_info._load(attr_list)
-        key_info.public_key = _unb64(key_info.public_key)
-        return key_info
-
-    def to_json(self) -> dict[str, Any]:
-        out = super().to_json()
-        if self.public_key is not None:
-            out["publicKey"] = _b64(self.public_key)
-        return out
 
     def get_key_id(self) -> str | None:
         """The key ID as ``0x`` hex, from ``keyId`` or else the ``keyURL`` tail."""
@@ -199,34 +164,21 @@ class KeyInfoCollection(DataCollection[KeyInfo]):
     key_infos: list[KeyInfo]
 
 
-class KeyRequestInfo(JsonObject):
+@data
+class KeyRequestInfo(JSONData):
     """The state of an archival, recovery or key-generation request."""
 
-    json_attribute_names: ClassVar[dict[str, str]] = {
-        "requestURL": "request_url",
-        "requestType": "request_type",
-        "keyURL": "key_url",
-        "requestStatus": "request_status",
-    }
-
-    def __init__(self) -> None:
-        self.request_url: str | None = None
-        self.request_type: str | None = None
-        self.key_url: str | None = None
-        self.request_status: str | None = None
-        self.realm: str | None = None
+    request_url: str | None = json_field("requestURL")
+    request_type: str | None = json_field("requestType")
+    key_url: str | None = json_field("keyURL")
+    request_status: str | None = json_field("requestStatus")
+    realm: str | None = json_field("realm")
 
     def __repr__(self) -> str:
         return (
             f"KeyRequestInfo(request_id={self.get_request_id()!r}, "
             f"type={self.request_type!r}, status={self.request_status!r})"
         )
-
-    @classmethod
-    def from_json(cls, attr_list: dict[str, Any]) -> KeyRequestInfo:
-        info = cls()
-        info._load(attr_list)
-        return info
 
     def get_request_id(self) -> str | None:
         """The request ID in decimal, from ``requestID`` or else the ``requestURL`` tail."""
@@ -253,34 +205,18 @@ class KeyRequestInfoCollection(DataCollection[KeyRequestInfo]):
     key_requests: list[KeyRequestInfo]
 
 
-def _field(json_value: dict[str, Any], name: str) -> Any:
-    """``requestInfo`` or ``RequestInfo``: 11.x writes the first, 10.x the second."""
-    value = json_value.get(name)
-    if value is None:
-        value = json_value.get(name[0].upper() + name[1:])
-    return value
+@data
+class KeyRequestResponse(JSONData):
+    """The answer to a submitted key request: ``request_info`` and maybe ``key_data``.
 
+    11.x (Jackson) writes ``requestInfo``/``keyData``, 10.x (JAXB) ``RequestInfo``/``KeyData``;
+    both are read.
+    """
 
-class KeyRequestResponse:
-    """The answer to a submitted key request: ``request_info`` and maybe ``key_data``."""
-
-    def __init__(self) -> None:
-        self.request_info: KeyRequestInfo | None = None
-        self.key_data: KeyData | None = None
-
-    def __repr__(self) -> str:
-        return f"KeyRequestResponse(request_info={self.request_info!r})"
-
-    @classmethod
-    def from_json(cls, json_value: dict[str, Any]) -> KeyRequestResponse:
-        ret = cls()
-        request_info = _field(json_value, "requestInfo")
-        if request_info is not None:
-            ret.request_info = KeyRequestInfo.from_json(request_info)
-        key_data = _field(json_value, "keyData")
-        if key_data is not None:
-            ret.key_data = KeyData.from_json(key_data)
-        return ret
+    request_info: KeyRequestInfo | None = json_field(
+        "requestInfo", aliases=("RequestInfo",), item=KeyRequestInfo, show=True
+    )
+    key_data: KeyData | None = json_field("keyData", aliases=("KeyData",), item=KeyData)
 
     def get_key_id(self) -> str | None:
         """The ID of the key archived, recovered or generated."""
@@ -408,10 +344,6 @@ class AsymKeyGenerationRequest(SymKeyGenerationRequest):
 # --- The client ------------------------------------------------------------------------------
 
 
-def _drop_none(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if v is not None}
-
-
 def list_keys_params(
     client_key_id: str | None = None,
     status: str | None = None,
@@ -423,7 +355,7 @@ def list_keys_params(
     owner: str | None = None,
 ) -> dict[str, Any]:
     """Query parameters of ``GET /kra/<api>/agent/keys`` (None values dropped)."""
-    return _drop_none(
+    return clean_params(
         {
             "clientKeyID": client_key_id,
             "status": status,
@@ -434,7 +366,7 @@ def list_keys_params(
             "realm": realm,
             "owner": owner,
         }
-    )
+    ) or {}
 
 
 def list_key_requests_params(
@@ -448,7 +380,7 @@ def list_key_requests_params(
     realm: str | None = None,
 ) -> dict[str, Any]:
     """Query parameters of ``GET /kra/<api>/agent/keyrequests`` (None values dropped)."""
-    return _drop_none(
+    return clean_params(
         {
             "requestState": request_state,
             "requestType": request_type,
@@ -459,16 +391,16 @@ def list_key_requests_params(
             "maxTime": max_time,
             "realm": realm,
         }
-    )
+    ) or {}
 
 
-class KeyClient:
+class KeyClient(ResourceClient):
     """Keys and key requests of a KRA.
 
-    ``parent`` is a ``PKIConnection`` (paths ``/kra/rest/...``), a ``PKIClient``
-    (``/kra/<v2|rest>/...``) or a ``KRAClient``. Accepts upstream 11.2's
-    ``KeyClient(connection, crypto, transport_cert_nick=None, info_client=None)`` and
-    11.10's ``KeyClient(parent, crypto=None, info_client=None)``.
+    ``parent`` is a ``KRAClient`` (or any subsystem client), a ``PKIClient`` or a
+    ``PKIConnection``; paths are ``/kra/<v2|rest>/...``. Accepts upstream master's
+    ``KeyClient(parent, crypto=None, info_client=None)`` and 11.2's
+    ``KeyClient(connection, crypto, transport_cert_nick=None, info_client=None)``.
 
     Client-side wrapping (``archive_key``, ``retrieve_key`` without a wrapped session key,
     ``retrieve_key_by_passphrase`` with a passphrase) needs the transport certificate. It is,
@@ -496,6 +428,9 @@ class KeyClient:
     RSA_ALGORITHM = "RSA"
     DSA_ALGORITHM = "DSA"
 
+    default_subsystem = "kra"
+    subsystem_client_attr = "kra_client"
+
     def __init__(
         self,
         parent: Any,
@@ -512,9 +447,7 @@ class KeyClient:
         if transport_cert_nick is not None and not isinstance(transport_cert_nick, str):
             # 11.10 passes the InfoClient third.
             info_client, transport_cert_nick = transport_cert_nick, None
-        self.target = ApiTarget(parent, default_subsystem="kra")
-        self.connection = self.target.connection
-        self.pki_client = self.target.pki_client
+        super().__init__(parent)
         self.crypto = crypto
         self.info_client = info_client
         self.transport_cert_nick = transport_cert_nick
@@ -529,9 +462,6 @@ class KeyClient:
         self.encrypt_alg_oid: str | None = None
         self.wrap_name: str | None = None
         self.set_crypto_algorithms()
-
-    def __repr__(self) -> str:
-        return f"KeyClient(subsystem={self.target.subsystem!r})"
 
     # -- algorithms --------------------------------------------------------------------------
 
@@ -600,7 +530,7 @@ class KeyClient:
         if self._rsa_wrap_name is None:
             name = pki.crypto.RSA_PKCS1
             try:
-                info = response_json(self.target.get("info")) or {}
+                info = self._get_json("info") or {}
                 if str(info.get("RsaPublicKeyWrapAlgorithm", "")).upper() == pki.crypto.RSA_OAEP:
                     name = pki.crypto.RSA_OAEP
             except Exception as exc:
@@ -644,12 +574,10 @@ class KeyClient:
             if self.transport_cert_nick:
                 self.transport_cert = self._transport_cert_by_nick(self.transport_cert_nick)
             else:
-                cert_data = CertData.from_json(
-                    response_json(self.target.get("config/cert/transport"))
-                )
-                if not cert_data.encoded:
+                encoded = (self._get_json("config/cert/transport") or {}).get("Encoded")
+                if not encoded:
                     raise pki.PKIException("The server sent no transport certificate")
-                self.transport_cert = pki.crypto.load_certificate(cert_data.encoded)
+                self.transport_cert = pki.crypto.load_certificate(encoded)
         return self.transport_cert
 
     def _new_wrapped_session_key(self) -> tuple[bytes, bytes]:
@@ -682,21 +610,22 @@ class KeyClient:
         params = list_keys_params(
             client_key_id, status, max_results, max_time, start, size, realm, owner
         )
-        return KeyInfoCollection.from_json(response_json(self.target.get("agent/keys", params)))
+        return KeyInfoCollection.from_json(self._get_json("agent/keys", params))
 
     @pki.handle_exceptions()
     def get_key_info(self, key_id: Any) -> KeyInfo:
         """The record of one key."""
         kid = hex_id(key_id, "Key ID")
-        return KeyInfo.from_json(response_json(self.target.get(f"agent/keys/{kid}")))
+        return KeyInfo.from_json(self._get_json(f"agent/keys/{kid}"))
 
     @pki.handle_exceptions()
     def get_active_key_info(self, client_key_id: str) -> KeyInfo:
         """The record of the active key archived under ``client_key_id``."""
         if client_key_id is None:
             raise TypeError("Client Key ID must be specified")
-        path = "agent/keys/active/" + quote(client_key_id, safe="")
-        return KeyInfo.from_json(response_json(self.target.get(path)))
+        return KeyInfo.from_json(
+            self._get_json("agent/keys/active/" + path_id(client_key_id, "Client Key ID"))
+        )
 
     @pki.handle_exceptions()
     def modify_key_status(self, key_id: Any, status: str) -> None:
@@ -704,7 +633,7 @@ class KeyClient:
         if key_id is None or status is None:
             raise TypeError("Key ID and status must be specified")
         kid = hex_id(key_id, "Key ID")
-        self.target.post(f"agent/keys/{kid}", None, {"status": status})
+        self._request("POST", f"agent/keys/{kid}", params={"status": status})
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -725,18 +654,19 @@ class KeyClient:
             request_state, request_type, client_key_id, start, page_size, max_results,
             max_time, realm,
         )
-        response = self.target.get("agent/keyrequests", params)
-        return KeyRequestInfoCollection.from_json(response_json(response))
+        return KeyRequestInfoCollection.from_json(
+            self._get_json("agent/keyrequests", params)
+        )
 
     @pki.handle_exceptions()
     def get_request_info(self, request_id: Any) -> KeyRequestInfo:
         """The state of one key request."""
         rid = decimal_id(request_id, "Request ID")
-        return KeyRequestInfo.from_json(response_json(self.target.get(f"agent/keyrequests/{rid}")))
+        return KeyRequestInfo.from_json(self._get_json(f"agent/keyrequests/{rid}"))
 
     def _act(self, request_id: Any, action: str) -> None:
         rid = decimal_id(request_id, "Request ID")
-        self.target.post(f"agent/keyrequests/{rid}/{action}")
+        self._request("POST", f"agent/keyrequests/{rid}/{action}")
 
     @pki.handle_exceptions()
     def approve_request(self, request_id: Any) -> None:
@@ -758,8 +688,8 @@ class KeyClient:
         """Submit an archival, recovery or key-generation request."""
         if request is None:
             raise TypeError("Request must be specified")
-        response = self.target.post("agent/keyrequests", request)
-        return KeyRequestResponse.from_json(response_json(response) or {})
+        body = self._send_json("POST", "agent/keyrequests", request)
+        return KeyRequestResponse.from_json(body or {})
 
     # -- generation --------------------------------------------------------------------------
 
@@ -951,8 +881,7 @@ class KeyClient:
         """POST a ``KeyRecoveryRequest`` to ``agent/keys/retrieve``; the wrapped secret back."""
         if data is None:
             raise TypeError("Key Recovery Request must be specified")
-        response = self.target.post("agent/keys/retrieve", data)
-        return Key(KeyData.from_json(response_json(response) or {}))
+        return Key(KeyData.from_json(self._send_json("POST", "agent/keys/retrieve", data) or {}))
 
     @pki.handle_exceptions()
     def retrieve_key(

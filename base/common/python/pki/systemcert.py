@@ -1,7 +1,7 @@
-"""A subsystem's system certificates: today the KRA transport certificate.
+"""A subsystem's system certificates (``/<subsystem>/<api>/config/cert/...``).
 
-``GET /<subsystem>/<api>/config/cert/transport`` is anonymous. The transport certificate is
-what clients wrap session keys with before sending secrets to the KRA.
+``GET .../config/cert/transport`` is anonymous; its certificate is what clients wrap session
+keys with before they send secrets to the KRA.
 """
 
 from __future__ import annotations
@@ -9,38 +9,48 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 import pki
-from pki.cert import CertData
-from pki.info import ApiTarget, response_json
+import pki.encoder
+from pki.resource import ResourceClient
+
+__all__ = ["SystemCertClient"]
 
 logger = logging.getLogger(__name__)
 
 
-class SystemCertClient:
-    """System certificates of ``subsystem`` (default: the connection's, else ``'kra'``)."""
+class SystemCertClient(ResourceClient):
+    """System certificates of ``subsystem`` (default: the parent's, else ``'kra'``).
+
+    ``parent`` is a ``PKIConnection``, a ``PKIClient`` or a subsystem client (``KRAClient``).
+    """
+
+    default_subsystem = "kra"
 
     def __init__(self, parent: Any, subsystem: str | None = None) -> None:
-        self.target = ApiTarget(parent, subsystem=subsystem, default_subsystem="kra")
-        self.connection = self.target.connection
-        self.pki_client = self.target.pki_client
-        self.subsystem_name = self.target.subsystem
+        super().__init__(parent, subsystem)
 
-    @pki.handle_exceptions()
-    def get_transport_cert(self) -> CertData:
-        """The transport certificate as ``CertData``: ``encoded`` (PEM) and ``binary`` (DER)."""
-        cert_data = CertData.from_json(response_json(self.target.get("config/cert/transport")))
+    def _system_cert(self, name: str) -> pki.cert.CertData:
+        cert_data = pki.cert.CertData.from_json(self._get_json(f"config/cert/{name}") or {})
         if not cert_data.encoded:
-            raise pki.PKIException("The server sent no transport certificate")
-        # ``Encoded`` is PEM; parse it rather than slicing the armour off by position.
-        cert = x509.load_pem_x509_certificate(cert_data.encoded.encode("ascii"))
-        cert_data.binary = cert.public_bytes(Encoding.DER)
+            raise pki.PKIException(f"The server sent no {name} certificate")
+        cert_data.binary = pki.encoder.decode_cert(_pem_body(cert_data.encoded))
         return cert_data
 
-    def get_transport_certificate(self) -> x509.Certificate:
-        """The transport certificate as a ``cryptography`` certificate."""
-        cert_data = self.get_transport_cert()
-        assert cert_data.binary is not None
-        return x509.load_der_x509_certificate(cert_data.binary)
+    @pki.handle_exceptions()
+    def get_transport_cert(self) -> pki.cert.CertData:
+        """The transport certificate: ``encoded`` (PEM) and ``binary`` (DER)."""
+        return self._system_cert("transport")
+
+
+def _pem_body(pem: str) -> str:
+    """The base64 between a PEM block's armour lines."""
+    begin = pem.find(pki.CERT_HEADER)
+    end = pem.find(pki.CERT_FOOTER)
+    if begin < 0 or end < begin:
+        raise pki.PKIException("The server's certificate is not PEM")
+    return "".join(pem[begin + len(pki.CERT_HEADER) : end].split())
+
+
+# Last, because pki.cert imports pki.ca, whose CASystemCertClient subclasses SystemCertClient:
+# ``import pki.systemcert`` makes pki.cert available, as upstream's does.
+import pki.cert  # noqa: E402

@@ -14,7 +14,7 @@ from typing import Any
 from pki.cert import CertClient, CertData, CertDataInfo, CertRequestInfo, CertRevokeRequest
 from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty
 from pki.cli.output import Record, format_millis
-from pki.info import hex_id
+from pki.resource import hex_id
 
 CERT_STATUSES = ("VALID", "INVALID", "REVOKED", "EXPIRED", "REVOKED_EXPIRED")
 

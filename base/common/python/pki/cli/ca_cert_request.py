@@ -14,7 +14,7 @@ from typing import Any
 from pki.cert import CertClient, CertRequestInfo
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.output import Record
-from pki.info import hex_id
+from pki.resource import hex_id
 
 REQUEST_STATUSES = (
     "begin", "pending", "approved", "svc_pending", "canceled", "rejected", "complete",

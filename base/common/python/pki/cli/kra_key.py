@@ -18,8 +18,8 @@ from typing import Any
 
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.output import Record
-from pki.info import hex_id
 from pki.key import KeyClient, KeyInfo, KeyRequestInfo
+from pki.resource import hex_id
 
 
 def register(subparsers: Any) -> None:

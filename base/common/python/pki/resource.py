@@ -1,0 +1,580 @@
+"""What every resource client shares: paths, IDs, JSON data classes, collections, a base class.
+
+Dogtag's REST resources all look alike: ``/<subsystem>/<api>/<resource>`` where ``<api>`` is
+``v2`` (servers 11.6 and later) or ``rest`` (older ones, and the deprecated v1 API), JSON
+bodies whose field names follow the Java classes (``IssuerDN``, ``requestID``...), IDs sent as
+``0x`` hex or decimal, and collections ``{"total": N, "entries": [...]}``. This module holds
+that plumbing once:
+
+- ``ResourceClient``: the base of every client (``CertClient``, ``KeyClient``,
+  ``ProfileClient``...). It accepts what upstream's clients accept as ``parent`` (a
+  ``PKIConnection``, a ``PKIClient`` or a subsystem client such as ``CAClient``), keeps
+  upstream's attributes (``connection``, ``pki_client``, ``subsystem_client``/``ca_client``/
+  ``kra_client``, ``headers``) and builds the path of each call.
+- ``JSONData``: the base of the data classes. Subclasses are dataclasses whose fields carry
+  their JSON name in metadata (``json_field("IssuerDN")``); ``from_json``, ``to_json``,
+  ``json_attribute_names`` and the upstream-style ``repr`` come from here.
+- ``DataCollection``: a page of a collection (items under upstream's attribute name).
+- ID parsing, query parameters without ``None`` values, JSON decoding, and ``Version`` (the
+  tuple upstream keeps as ``pki.info.Version``).
+
+Nothing here imports requests: ``pki.client`` is imported when a client is built, which the
+client modules have done already (as upstream, ``import pki.cert`` imports ``pki.client``).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, TypeVar, overload
+from urllib.parse import quote
+
+import pki
+
+if TYPE_CHECKING:
+    # mypy knows dataclasses.dataclass; at run time ``data`` is that decorator with the
+    # settings every data class here shares (see below).
+    from dataclasses import dataclass as data
+
+    from pki.client import PKIClient, PKIConnection
+else:
+
+    def data(cls: type) -> type:
+        """``@dataclass`` as the data classes use it: identity equality (instances stay
+        hashable, as upstream's plain classes are) and ``JSONData.__repr__``."""
+        return dataclasses.dataclass(eq=False, repr=False)(cls)
+
+
+__all__ = [
+    "JSON_HEADERS",
+    "DataCollection",
+    "JSONData",
+    "ResourceClient",
+    "Version",
+    "as_bool",
+    "as_list",
+    "clean_params",
+    "data",
+    "decimal_id",
+    "dump_json",
+    "entries_of",
+    "hex_id",
+    "json_field",
+    "parse_id",
+    "path_id",
+    "resolve_parent",
+    "response_json",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The headers upstream's clients send with every JSON call (``client.headers``).
+JSON_HEADERS = {"Content-type": "application/json", "Accept": "application/json"}
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON value that may be absent, one object or a list, as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def as_bool(value: Any) -> bool:
+    """A boolean from JSON or from upstream's constructors, which take ``"True"``/``"False"``
+    text (``AuthorityData(enabled="True")``)."""
+    return value.strip().lower() == "true" if isinstance(value, str) else bool(value)
+
+
+def clean_params(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Query parameters without the ``None`` values; booleans become ``true``/``false``."""
+    if not params:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out or None
+
+
+def response_json(response: Any) -> Any:
+    """The JSON body of a response, or None when it has none (204, empty body)."""
+    if getattr(response, "status_code", None) == 204 or not getattr(response, "content", b"x"):
+        return None
+    return response.json()
+
+
+def dump_json(obj: Any) -> str:
+    """A request body in Dogtag's spelling (data classes through ``to_json()``)."""
+    import pki.encoder  # deferred: pki.encoder registers nothing that this module needs
+
+    return json.dumps(obj, cls=pki.encoder.CustomTypeEncoder, sort_keys=True)
+
+
+def entries_of(json_value: Any) -> list[Any]:
+    """The items of a collection: ``entries`` of ``{"total", "entries"}`` (absent, one object
+    or a list), or the JSON array itself (lightweight CAs and features come as bare arrays)."""
+    if isinstance(json_value, list):
+        return json_value
+    if isinstance(json_value, dict):
+        return as_list(json_value.get("entries"))
+    return []
+
+
+# --- IDs -----------------------------------------------------------------------------------
+
+
+def parse_id(value: Any, what: str = "ID") -> int:
+    """Parse a Dogtag ID: an int, a decimal string, a ``0x`` hex string, or an object whose
+    ``value`` is one of those (upstream's ``RequestId``). Raises ValueError otherwise."""
+    if value is None:
+        raise ValueError(f"{what} must be specified")
+    inner = getattr(value, "value", None)
+    if inner is not None and not isinstance(value, (int, str)):
+        value = inner
+    if isinstance(value, bool):
+        raise ValueError(f"invalid {what}: {value!r}")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        try:
+            number = int(text[2:], 16) if text[:2].lower() == "0x" else int(text, 10)
+        except ValueError:
+            raise ValueError(f"invalid {what}: {value!r} (expected decimal or 0x hex)") from None
+    if number < 0:
+        raise ValueError(f"invalid {what}: {value!r}")
+    return number
+
+
+def hex_id(value: Any, what: str = "ID") -> str:
+    """The ID as Dogtag's JSON writes it: lowercase ``0x`` hex (serials, key IDs)."""
+    return hex(parse_id(value, what))
+
+
+def decimal_id(value: Any, what: str = "ID") -> str:
+    """The ID as a decimal string (request IDs, as upstream clients have always sent them)."""
+    return str(parse_id(value, what))
+
+
+def path_id(value: Any, what: str = "ID") -> str:
+    """An ID as one URL path segment (user, group and client key IDs may hold spaces or
+    slashes)."""
+    if value is None or value == "":
+        raise ValueError(f"{what} must be specified")
+    return quote(str(value), safe="")
+
+
+class Version(tuple):
+    """A server version such as ``11.5.0``: a comparable ``(major, minor, patchlevel)`` tuple.
+
+    This is upstream's ``pki.info.Version``. Missing components count as 0
+    (``Version('11') == (11, 0, 0)``); a non-numeric tail on the last component is ignored
+    (``11.6.0-beta1`` is ``11.6.0``); more than three components is an error, as upstream.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, version: str | Version) -> Version:
+        if isinstance(version, Version):
+            return version
+        parts = str(version).strip().split(".")
+        if len(parts) > 3:
+            raise ValueError(f"invalid version: {version!r}")
+        numbers = []
+        for index, part in enumerate(parts):
+            digits = part
+            if index == len(parts) - 1:
+                digits = part[: len(part) - len(part.lstrip("0123456789"))]
+            if not digits.isdigit():
+                raise ValueError(f"invalid version: {version!r}")
+            numbers.append(int(digits))
+        numbers.extend([0] * (3 - len(numbers)))
+        return tuple.__new__(cls, numbers)
+
+    def __str__(self) -> str:
+        return "{}.{}.{}".format(*self)
+
+    def __repr__(self) -> str:
+        return f"<Version('{self}')>"
+
+    def __getnewargs__(self) -> tuple[str]:  # type: ignore[override]
+        return (str(self),)
+
+    @property
+    def major(self) -> int:
+        return int(self[0])
+
+    @property
+    def minor(self) -> int:
+        return int(self[1])
+
+    @property
+    def patchlevel(self) -> int:
+        return int(self[2])
+
+
+# --- data classes --------------------------------------------------------------------------
+
+_SPEC = "pki.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class _FieldSpec:
+    name: str | None  # the JSON name written (None: never sent, never read)
+    aliases: tuple[str, ...]  # other JSON names read (older servers' spellings)
+    item: Any  # a class whose from_json/to_json handle the value, or None
+    many: bool  # the value is a list of ``item``
+    decode: Callable[[Any], Any] | None
+    encode: Callable[[Any], Any] | None
+    show: bool  # part of repr()
+
+
+def json_field(
+    name: str | None = None,
+    *,
+    default: Any = None,
+    default_factory: Callable[[], Any] | None = None,
+    item: Any = None,
+    many: bool = False,
+    aliases: tuple[str, ...] = (),
+    decode: Callable[[Any], Any] | None = None,
+    encode: Callable[[Any], Any] | None = None,
+    show: bool = False,
+    local: bool = False,
+) -> Any:
+    """A dataclass field that knows its JSON name.
+
+    ``name`` is the JSON name (default: the attribute name); ``aliases`` are other names it
+    is read from (10.x spellings), and an object read under an alias writes it back under
+    that alias. ``item`` is the class of a nested object (``many=True``: a list of them);
+    ``decode``/``encode`` convert other values. ``local=True`` fields never travel (e.g.
+    ``binary``). ``show=True`` puts the field in ``repr()``; secrets never are.
+    """
+    if many and default_factory is None:
+        default_factory = list
+    spec = _FieldSpec(None if local else name, aliases, item, many, decode, encode, show)
+    metadata = {_SPEC: (spec, local)}
+    if default_factory is not None:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+class _Schema:
+    """The JSON view of one data class, built once from its fields."""
+
+    def __init__(self, cls: type) -> None:
+        self.fields: list[tuple[str, _FieldSpec]] = []
+        self.by_json_name: dict[str, tuple[str, _FieldSpec]] = {}
+        for f in dataclasses.fields(cls):
+            spec, local = f.metadata.get(_SPEC, (None, False))
+            if spec is None:
+                spec = _FieldSpec(f.name, (), None, False, None, None, False)
+            elif spec.name is None and not local:
+                spec = dataclasses.replace(spec, name=f.name)
+            self.fields.append((f.name, spec))
+            if spec.name is not None:
+                for json_name in (spec.name, *spec.aliases):
+                    self.by_json_name[json_name] = (f.name, spec)
+        self.attributes = {name for name, _ in self.fields}
+        self.factories: dict[str, Callable[[], Any]] = {
+            f.name: f.default_factory
+            for f in dataclasses.fields(cls)
+            if f.default_factory is not dataclasses.MISSING
+        }
+
+
+class _JSONNames:
+    """``json_attribute_names`` (JSON name -> attribute), computed from the fields."""
+
+    def __get__(self, obj: Any, owner: type[JSONData]) -> dict[str, str]:
+        return {key: attr for key, (attr, _) in owner._schema().by_json_name.items()}
+
+
+def _decode(spec: _FieldSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.decode is not None:
+        return spec.decode(value)
+    if spec.item is None:
+        return value
+    if spec.many:
+        parsed = (spec.item.from_json(v) for v in as_list(value))
+        return [v for v in parsed if v is not None]
+    return spec.item.from_json(value)
+
+
+def _encode(value: Any) -> Any:
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+class JSONData:
+    """Base of the data classes (declare subclasses with ``@data``, fields with ``json_field``).
+
+    ``from_json`` sets every known field from its JSON name (or an alias) and keeps any other
+    key as an attribute of the same name, as upstream does (``cert.RevocationReason``).
+    ``to_json`` writes the object back in the server's spelling, leaving out ``None`` values
+    (Dogtag omits nulls too) and local fields. Lists declared with a factory are never None.
+    """
+
+    json_attribute_names: ClassVar[Any] = _JSONNames()
+    #: the key of the upstream-style repr, ``str({"CertData": {...}})``
+    _repr_name: ClassVar[str | None] = None
+
+    @classmethod
+    def _schema(cls) -> _Schema:
+        schema = cls.__dict__.get("_schema_cache")
+        if schema is None:
+            schema = _Schema(cls)
+            cls._schema_cache = schema  # type: ignore[attr-defined]
+        return schema
+
+    def __post_init__(self) -> None:
+        # upstream's constructors turn ``inputs=None`` into ``[]``: so do the dataclasses
+        for name, factory in self._schema().factories.items():
+            if getattr(self, name, None) is None:
+                setattr(self, name, factory())
+
+    @overload
+    @classmethod
+    def from_json(cls: type[_D], attr_list: None) -> None: ...
+
+    @overload
+    @classmethod
+    def from_json(cls: type[_D], attr_list: dict[str, Any]) -> _D: ...
+
+    @classmethod
+    def from_json(cls: type[_D], attr_list: dict[str, Any] | None) -> _D | None:
+        """The object described by a JSON object (None for None)."""
+        if attr_list is None:
+            return None
+        obj = cls()
+        obj.load_json(attr_list)
+        return obj
+
+    def load_json(self, attr_list: dict[str, Any]) -> None:
+        """Set this object's fields (and extra attributes) from a JSON object."""
+        schema = self._schema()
+        read_as: dict[str, str] = {}
+        for key, value in attr_list.items():
+            known = schema.by_json_name.get(key)
+            if known is not None:
+                name, spec = known
+                setattr(self, name, _decode(spec, value))
+                if key != spec.name:
+                    read_as[name] = key
+            elif key.isidentifier() and not key.startswith("_") and not hasattr(type(self), key):
+                setattr(self, key, copy.deepcopy(value))
+        if read_as:
+            self._json_read_as = read_as
+
+    def to_json(self) -> dict[str, Any]:
+        """This object as the server's JSON object."""
+        schema = self._schema()
+        read_as: dict[str, str] = getattr(self, "_json_read_as", {})
+        out: dict[str, Any] = {}
+        for name, spec in schema.fields:
+            value = getattr(self, name)
+            if spec.name is None or value is None:
+                continue
+            if spec.encode is not None:
+                value = spec.encode(value)
+            out[read_as.get(name, spec.name)] = _encode(value)
+        for name, value in vars(self).items():
+            if name in schema.attributes or name.startswith("_") or value is None:
+                continue
+            out[name] = _encode(value)
+        return out
+
+    def __repr__(self) -> str:
+        shown = {name: getattr(self, name) for name, spec in self._schema().fields if spec.show}
+        return str({self._repr_name or type(self).__name__: shown})
+
+
+_D = TypeVar("_D", bound=JSONData)
+_T = TypeVar("_T")
+
+
+class DataCollection(Generic[_T]):
+    """A page of a Dogtag collection: its items plus the server's ``total``.
+
+    Subclasses name the item class and the attribute upstream keeps the items in
+    (``cert_data_info_list``, ``key_infos``...), so scripts reading those keep working.
+    ``links`` holds the ``Link`` list that servers before 11.2 sent.
+    """
+
+    item_type: ClassVar[Any]
+    items_attr: ClassVar[str]
+
+    def __init__(self) -> None:
+        setattr(self, self.items_attr, [])
+        self.links: list[Any] = []
+        self.total: int | None = None
+
+    @property
+    def items(self) -> list[_T]:
+        return getattr(self, self.items_attr)
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} total={self.total} items={len(self.items)}>"
+
+    @classmethod
+    def from_json(cls, json_value: Any) -> Any:
+        ret = cls()
+        if isinstance(json_value, dict):
+            ret.total = json_value.get("total")
+            ret.links = as_list(json_value.get("Link"))
+        parsed = (cls.item_type.from_json(entry) for entry in entries_of(json_value))
+        ret.items.extend(item for item in parsed if item is not None)
+        return ret
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": [_encode(item) for item in self.items],
+            "total": self.total if self.total is not None else len(self.items),
+        }
+
+
+# --- resource clients ----------------------------------------------------------------------
+
+
+def resolve_parent(parent: Any) -> tuple[Any, PKIClient | None, PKIConnection, str | None]:
+    """``(subsystem_client, pki_client, connection, subsystem name)`` for a client's parent.
+
+    ``parent`` is a ``PKIConnection`` (upstream's deprecated form), a ``PKIClient``, or a
+    subsystem client (``pki.subsystem.SubsystemClient``: ``parent`` and ``name``) on either.
+    """
+    import pki.client  # deferred: this module is imported by pki.client's own imports
+
+    subsystem_client = None
+    name: str | None = None
+    node = parent
+    while not isinstance(node, (pki.client.PKIConnection, pki.client.PKIClient)):
+        if not (hasattr(node, "parent") and isinstance(getattr(node, "name", None), str)):
+            raise TypeError(
+                "expected a PKIConnection, a PKIClient or a subsystem client (CAClient, "
+                f"KRAClient, SubsystemClient...), not {type(node).__name__}"
+            )
+        if subsystem_client is None:
+            subsystem_client, name = node, node.name
+        node = node.parent
+    if isinstance(node, pki.client.PKIClient):
+        return subsystem_client, node, node.connection, name
+    return subsystem_client, None, node, name
+
+
+class ResourceClient:
+    """Base of the resource clients: where requests go and how they are sent.
+
+    The subsystem is, in order: ``subsystem``, the subsystem client's ``name``, the
+    connection's deprecated ``subsystem``, ``default_subsystem``. The API path comes from the
+    ``PKIClient`` (``get_api_path()``); on a bare ``PKIConnection`` from the connection, which
+    asks the server once (``v2`` on 11.6 and later, else ``rest``).
+    """
+
+    #: the subsystem used when nothing else names one
+    default_subsystem: ClassVar[str | None] = None
+    #: the attribute upstream keeps the subsystem client in (``ca_client`` for CertClient...)
+    subsystem_client_attr: ClassVar[str] = "subsystem_client"
+
+    def __init__(self, parent: Any, subsystem: str | None = None) -> None:
+        subsystem_client, pki_client, connection, name = resolve_parent(parent)
+        setattr(self, self.subsystem_client_attr, subsystem_client)
+        self.pki_client = pki_client
+        self.connection = connection
+        self.subsystem_name: str | None = (
+            subsystem or name or connection.subsystem or self.default_subsystem
+        )
+        if not self.subsystem_name:
+            raise pki.PKIException(
+                f"Missing subsystem for {type(self).__name__}: pass subsystem='ca' (or 'kra'...)"
+            )
+        self.headers = dict(JSON_HEADERS)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.subsystem_name} on {self.connection.rootURI}>"
+
+    def get_api_path(self) -> str:
+        """``v2`` or ``rest``: the PKIClient's choice, else the connection's."""
+        if self.pki_client is not None:
+            return str(self.pki_client.get_api_path())
+        return self.connection.get_api_path()
+
+    def resource_path(self, resource: str, api_path: str | None = None) -> tuple[str, bool]:
+        """``(path, use_root_uri)`` for ``resource`` (e.g. ``'agent/certs/0x1'``).
+
+        A connection created with the deprecated ``subsystem`` prefixes every path with it;
+        for that subsystem the prefix is left out, for any other one the request goes to the
+        root URI instead.
+        """
+        tail = f"/{api_path or self.get_api_path()}/{resource.lstrip('/')}"
+        conn_sub = self.connection.subsystem
+        if conn_sub:
+            if conn_sub == self.subsystem_name:
+                return tail, False
+            return f"/{self.subsystem_name}{tail}", True
+        return f"/{self.subsystem_name}{tail}", False
+
+    def _request(
+        self,
+        method: str,
+        resource: str,
+        payload: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        api_path: str | None = None,
+    ) -> Any:
+        """Send one request; returns the requests Response (HTTP errors already raised)."""
+        path, root = self.resource_path(resource, api_path)
+        logger.debug("%s %s", method, path)
+        kwargs: dict[str, Any] = {"use_root_uri": True} if root else {}
+        headers = dict(self.headers if headers is None else headers)
+        if payload is not None and not isinstance(payload, (str, bytes)):
+            payload = dump_json(payload)
+        conn = self.connection
+        if method == "GET":
+            return conn.get(path, headers, clean_params(params), **kwargs)
+        if method == "POST":
+            return conn.post(path, payload, headers, clean_params(params), **kwargs)
+        if params:
+            raise ValueError(f"{method} requests take no query parameters")
+        if method == "PUT":
+            return conn.put(path, payload, headers, **kwargs)
+        if method == "PATCH":
+            return conn.patch(path, payload, headers, **kwargs)
+        if method == "DELETE":
+            return conn.delete(path, headers, **kwargs)
+        raise ValueError(f"unsupported HTTP method {method}")
+
+    def _get_json(self, resource: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``resource`` and decode its JSON body."""
+        return response_json(self._request("GET", resource, params=params))
+
+    def _send_json(
+        self,
+        method: str,
+        resource: str,
+        payload: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """POST/PUT/PATCH ``payload`` (a data object, dict or text) and decode the answer."""
+        return response_json(self._request(method, resource, payload, params))
