@@ -120,65 +120,80 @@ def load_cert_from_nssdb(
     import pki.nssdb  # deferred: only needed when a nickname must be looked up
 
     with pki.nssdb.NSSDatabase(directory, password=password, password_file=password_file) as db:
-        return db.get_cert(nickname)
+        found = db.get_cert(nickname)
+    if found is None:
+        raise KeyError(f"no certificate {nickname!r} in the NSS database {directory}")
+    return load_certificate(found)
 
 
 class CryptoProvider(metaclass=abc.ABCMeta):
-    """What ``pki.key.KeyClient`` needs from a crypto implementation."""
+    """What ``pki.key.KeyClient`` needs from a crypto implementation.
+
+    As in upstream master, only ``initialize()`` is abstract, so a provider that implements
+    just that can be instantiated (master's ``KeyClient`` no longer wraps anything itself).
+    The other operations are the ones this package's ``KeyClient`` uses for client-side
+    wrapping (11.2's API); a provider that lacks one says so when it is called.
+    """
 
     @abc.abstractmethod
     def initialize(self) -> None:
         """Prepare the provider; called before the first operation."""
 
-    @abc.abstractmethod
+    def _missing(self, operation: str) -> NotImplementedError:
+        return NotImplementedError(
+            f"{type(self).__name__} does not implement {operation}(): use "
+            "pki.crypto.CryptographyCryptoProvider for client-side wrapping"
+        )
+
     def get_supported_algorithm_keyset(self) -> int:
         """Highest keyset this provider supports."""
+        raise self._missing("get_supported_algorithm_keyset")
 
-    @abc.abstractmethod
     def set_algorithm_keyset(self, level: int) -> None:
         """Select the keyset (0: DES-EDE3-CBC, 1: AES-128-CBC)."""
+        raise self._missing("set_algorithm_keyset")
 
-    @abc.abstractmethod
     def generate_nonce_iv(self, mechanism: str | None = None) -> bytes:
         """A random IV for the current cipher."""
+        raise self._missing("generate_nonce_iv")
 
-    @abc.abstractmethod
     def generate_symmetric_key(self, mechanism: str | None = None, size: int = 0) -> bytes:
         """A random symmetric key."""
+        raise self._missing("generate_symmetric_key")
 
-    @abc.abstractmethod
     def generate_session_key(self) -> bytes:
         """A random session key for the current keyset."""
+        raise self._missing("generate_session_key")
 
-    @abc.abstractmethod
     def symmetric_wrap(
         self, data: bytes, wrapping_key: bytes, mechanism: str | None = None,
         nonce_iv: bytes | None = None,
     ) -> bytes:
         """Encrypt ``data`` with a symmetric key."""
+        raise self._missing("symmetric_wrap")
 
-    @abc.abstractmethod
     def symmetric_unwrap(
         self, data: bytes, wrapping_key: bytes, mechanism: str | None = None,
         nonce_iv: bytes | None = None,
     ) -> bytes:
         """Decrypt what ``symmetric_wrap`` produced."""
+        raise self._missing("symmetric_unwrap")
 
-    @abc.abstractmethod
     def asymmetric_wrap(
         self, data: bytes, wrapping_cert: Any, mechanism: str | None = None
     ) -> bytes:
         """Encrypt a session key with the transport certificate's public key."""
+        raise self._missing("asymmetric_wrap")
 
-    @abc.abstractmethod
     def key_unwrap(
         self, mechanism: str, data: bytes, wrapping_key: bytes, nonce_iv: bytes | None
     ) -> bytes:
         """Undo a server-side key wrap named by ``mechanism``."""
+        raise self._missing("key_unwrap")
 
-    @abc.abstractmethod
     def get_cert(self, cert_nick: str) -> x509.Certificate:
         """The certificate known under ``cert_nick``."""
+        raise self._missing("get_cert")
 
 
 class CryptographyCryptoProvider(CryptoProvider):

@@ -70,6 +70,18 @@ def _url_tail(url: Any) -> str | None:
     return str(url).rstrip("/").rsplit("/", 1)[-1]
 
 
+def _optional(provider: Any, operation: str, *args: Any) -> Any:
+    """``provider.<operation>(*args)``, or None when the provider does not implement it
+    (upstream master's ``CryptoProvider`` only requires ``initialize()``)."""
+    method = getattr(provider, operation, None)
+    if not callable(method):
+        return None
+    try:
+        return method(*args)
+    except NotImplementedError:
+        return None
+
+
 def _normalised(value: Any, as_hex: bool, what: str) -> str | None:
     """An ID in this module's canonical form, or the raw text when it is not numeric."""
     if value in (None, ""):
@@ -474,9 +486,9 @@ class KeyClient(ResourceClient):
         keysets = [self.get_client_keyset(), pki.crypto.KEYSET_AES]
         if server_keyset is not None:
             keysets.append(server_keyset)
-        get_supported = getattr(self.crypto, "get_supported_algorithm_keyset", None)
-        if callable(get_supported):
-            keysets.append(int(get_supported()))
+        supported = _optional(self.crypto, "get_supported_algorithm_keyset")
+        if supported is not None:
+            keysets.append(int(supported))
         keyset = min(keysets)
         if keyset == pki.crypto.KEYSET_DES3:
             self.encrypt_alg_oid = pki.crypto.DES_EDE3_CBC_OID
@@ -518,9 +530,8 @@ class KeyClient(ResourceClient):
         if self.crypto is None:
             self.crypto = pki.crypto.CryptographyCryptoProvider()
         keyset = pki.crypto.keyset_for_oid(self.encrypt_alg_oid)
-        set_keyset = getattr(self.crypto, "set_algorithm_keyset", None)
-        if callable(set_keyset) and keyset is not None:
-            set_keyset(keyset)
+        if keyset is not None:
+            _optional(self.crypto, "set_algorithm_keyset", keyset)
         return self.crypto
 
     def _rsa_mechanism(self) -> str:
@@ -552,17 +563,21 @@ class KeyClient(ResourceClient):
             self.transport_cert = pki.crypto.load_certificate(transport_cert_nick)
 
     def _transport_cert_by_nick(self, nickname: str) -> x509.Certificate:
-        get_cert = getattr(self.crypto, "get_cert", None)
-        if callable(get_cert):
-            try:
-                return pki.crypto.load_certificate(get_cert(nickname))
-            except (LookupError, pki.nssdb.CertificateNotFoundError):
-                logger.debug("The crypto provider has no certificate %r", nickname)
+        try:
+            known = _optional(self.crypto, "get_cert", nickname)
+        except (LookupError, pki.nssdb.CertificateNotFoundError):
+            known = None
+        if known is not None:
+            return pki.crypto.load_certificate(known)
+        logger.debug("The crypto provider has no certificate %r", nickname)
         nssdb: Any = self.nssdb or getattr(self.connection, "nssdb", None)
         if nssdb is None:
             raise KeyError(f"no transport certificate known as {nickname!r}")
         if callable(getattr(nssdb, "get_cert", None)):  # an open pki.nssdb.NSSDatabase
-            return pki.crypto.load_certificate(nssdb.get_cert(nickname))
+            found = nssdb.get_cert(nickname)
+            if found is None:
+                raise KeyError(f"no transport certificate {nickname!r} in the NSS database")
+            return pki.crypto.load_certificate(found)
         return pki.crypto.load_cert_from_nssdb(
             os.fspath(nssdb), nickname, self._nssdb_password, self._nssdb_password_file
         )
@@ -930,8 +945,8 @@ class KeyClient(ResourceClient):
         if key.encrypt_algorithm_oid or not key.wrap_algorithm:
             oid = key.encrypt_algorithm_oid or self.encrypt_alg_oid
             keyset = pki.crypto.keyset_for_oid(oid)
-            if keyset is not None and callable(getattr(provider, "set_algorithm_keyset", None)):
-                provider.set_algorithm_keyset(keyset)
+            if keyset is not None:
+                _optional(provider, "set_algorithm_keyset", keyset)
             key.data = provider.symmetric_unwrap(
                 key.encrypted_data, session_key, nonce_iv=key.nonce_data
             )

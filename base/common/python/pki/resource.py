@@ -374,25 +374,27 @@ class JSONData:
             if known is not None:
                 name, spec = known
                 setattr(self, name, _decode(spec, value))
-                if key != spec.name:
-                    read_as[name] = key
+                read_as[name] = key
             elif key.isidentifier() and not key.startswith("_") and not hasattr(type(self), key):
                 setattr(self, key, copy.deepcopy(value))
-        if read_as:
-            self._json_read_as = read_as
+        # what to_json needs to write the object back as it came: the spelling of each field,
+        # and which (empty) lists were not there at all
+        self._json_read_as = read_as
 
     def to_json(self) -> dict[str, Any]:
         """This object as the server's JSON object."""
         schema = self._schema()
-        read_as: dict[str, str] = getattr(self, "_json_read_as", {})
+        read_as: dict[str, str] | None = getattr(self, "_json_read_as", None)
         out: dict[str, Any] = {}
         for name, spec in schema.fields:
             value = getattr(self, name)
             if spec.name is None or value is None:
                 continue
+            if read_as is not None and name not in read_as and value == []:
+                continue  # an empty list the server did not send
             if spec.encode is not None:
                 value = spec.encode(value)
-            out[read_as.get(name, spec.name)] = _encode(value)
+            out[(read_as or {}).get(name, spec.name)] = _encode(value)
         for name, value in vars(self).items():
             if name in schema.attributes or name.startswith("_") or value is None:
                 continue

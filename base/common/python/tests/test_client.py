@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import pickle
 import socket
 import ssl
 import threading
@@ -26,6 +27,7 @@ from pki.tls import (
     ClientCertificateRejectedError,
     ClientCertificateRequiredError,
     FrozenContextError,
+    HostnameMismatchError,
     PKISSLContext,
     TLSConfigurationError,
     UntrustedServerError,
@@ -237,6 +239,10 @@ def test_untrusted_server_names_issuer_and_fix(tmp_path, sql_db):
     assert "CN=echo server" in message  # the server's own certificate...
     assert "CN=Stranger CA" in message and "certutil -A" in message  # ...its CA, the fix
     assert isinstance(info.value, ssl.SSLError)
+    # what scripts written for upstream catch
+    assert isinstance(info.value, requests.exceptions.SSLError)
+    assert isinstance(info.value.__cause__, requests.exceptions.SSLError)
+    assert info.value.request is not None and info.value.request.url.startswith("https://")
 
 
 def test_expired_server_certificate_says_so(tmp_path, sql_db):
@@ -267,6 +273,7 @@ def test_rejected_client_certificate_is_named(tmp_path, sql_db, test_ca, max_ver
             conn.get("/")
     finally:
         server.stop()
+    assert isinstance(info.value, requests.exceptions.SSLError)
     assert "'PKI Administrator'" in str(info.value)
     assert "CN=Test Root CA" in str(info.value)  # its issuer, so the admin knows what to trust
 
@@ -279,10 +286,11 @@ def test_missing_client_certificate_is_explained(tmp_path, test_ca, max_version)
             "https", "127.0.0.1", str(server.port), cert_paths=[str(server.ca_path)],
             conf={"SSL_STREAM_VERSION_MAX": max_version},
         )
-        with pytest.raises(ClientCertificateRequiredError, match="nssdb= and nickname="):
+        with pytest.raises(requests.exceptions.SSLError, match="nssdb= and nickname=") as info:
             conn.get("/")
     finally:
         server.stop()
+    assert isinstance(info.value, ClientCertificateRequiredError)
 
 
 def test_verify_false_connects_with_requests_warning(tmp_path, sql_db):
@@ -429,6 +437,44 @@ def test_no_secret_in_reprs(echo_server, sql_db):
     for text in (repr(conn), repr(context), repr(context.identities), str(vars(conn))):
         assert PASSWORD not in text
         assert "PRIVATE KEY" not in text
+
+
+def test_hostname_mismatch_is_an_ssl_error(tmp_path, sql_db):
+    server = start_echo_server(tmp_path, sql_db.ca, dns_names=("other.example",), ip_addresses=())
+    try:
+        with pytest.raises(HostnameMismatchError) as info:
+            connect(server, sql_db, nickname="PKI Administrator").get("/")
+    finally:
+        server.stop()
+    assert isinstance(info.value, requests.exceptions.SSLError)
+    assert "127.0.0.1" in str(info.value)
+
+
+def test_untrusted_openssl_server_is_an_ssl_error_that_pickles(openssl_server, sql_db):
+    """Against a server that is not Python's: upstream's except clause and ours both match."""
+    server = openssl_server("1.3", client_ca=sql_db.ca, server_ca=CA("Unknown Server CA"))
+    conn = connect(server, sql_db, nickname="PKI Administrator",
+                   conf={"PKI_CLIENT_SYSTEM_TRUST": "false"})
+    try:
+        conn.get("/")
+    except requests.exceptions.SSLError as exc:
+        caught = exc
+    assert isinstance(caught, UntrustedServerError)
+    assert "CN=Unknown Server CA" in str(caught)
+    # the combined class pickles as the pki.tls class, message kept
+    copy = pickle.loads(pickle.dumps(caught))
+    assert type(copy) is UntrustedServerError and str(copy) == str(caught)
+
+
+def test_refused_connection_is_no_ssl_error(sql_db):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again before the request
+    conn = PKIConnection("https", "127.0.0.1", str(port), nssdb=sql_db.spec,
+                         nssdb_password=PASSWORD)
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        conn.get("/")
+    assert not isinstance(info.value, requests.exceptions.SSLError)
 
 
 def test_pki_client_set_client_auth_nssdb(echo_server, sql_db):

@@ -1,10 +1,11 @@
-"""The resource clients (account, cert, key, info, system certs) against the Dogtag test server.
+"""The resource clients (account, cert, key, info, system certs, authorities) against the Dogtag
+test server.
 
 Every call goes over real HTTPS to ``pki.testing.server`` and authenticates with the agent
 certificate of the server's NSS database (``nssdb=`` / ``nickname=`` /
 ``nssdb_password_file=``), never with PEM files; the server's CA is trusted from that database
-too. Both API flavours are exercised: a bare ``PKIConnection`` (``/<sub>/rest/...``) and a
-``PKIClient`` that detects ``v2`` on an 11.7 server.
+too. Three parents are exercised: a bare ``PKIConnection`` and a ``PKIClient``, which both find
+``v2`` on the 11.7 server, and a ``PKIClient(api_version='v1')`` on ``/<sub>/rest/...``.
 
 The session server is shared with other modules, so every test uses its own subject names and
 client key IDs and never assumes it sees the only records.
@@ -16,17 +17,23 @@ import copy
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pki
 import pki.account
+import pki.authority
+import pki.ca
 import pki.cert
 import pki.crypto
 import pki.info
 import pki.key
 import pki.kra
+import pki.subsystem
 import pki.systemcert
+import pki.util
 import pytest
 import requests
 from cryptography import x509
@@ -145,22 +152,39 @@ def conn(dogtag_server: DogtagTestServer) -> Iterator[PKIConnection]:
     connection.close()
 
 
-@pytest.fixture(params=["rest", "v2"])
+@pytest.fixture(params=["connection", "client", "v1"])
 def parent(request: pytest.FixtureRequest, dogtag_server: DogtagTestServer) -> Iterator[Any]:
-    """A bare PKIConnection (``rest`` paths) or a PKIClient that detected ``v2``."""
-    if request.param == "rest":
-        connection = nss_connection(dogtag_server)
-        yield connection
-        connection.close()
+    """A bare PKIConnection, a PKIClient (both use ``v2`` on this 11.7 server), or a
+    PKIClient told ``api_version='v1'`` (``rest`` paths). Every request it makes is checked to
+    go to that API path."""
+    if request.param == "connection":
+        parent: Any = nss_connection(dogtag_server)
+        connection = parent
     else:
-        client = nss_client(dogtag_server)
-        assert client.get_api_path() == "v2"
-        yield client
-        client.close()
+        parent = PKIClient(dogtag_server.url, api_version="v1" if request.param == "v1" else None)
+        parent.set_client_auth(**nss_kwargs(dogtag_server))
+        connection = parent.connection
+    seen = record_paths(connection)
+    yield parent
+    connection.close()
+    api = "rest" if request.param == "v1" else "v2"
+    resources = [p for p in seen if not p.startswith("/pki/")]
+    assert resources and all(p.split("/")[2] == api for p in resources), seen
 
 
 def is_v2(parent: Any) -> bool:
-    return isinstance(parent, PKIClient)
+    return getattr(parent, "api_version", None) != "v1"
+
+
+def record_paths(connection: PKIConnection) -> list[str]:
+    """The path of every response ``connection`` receives, in order (a requests hook)."""
+    seen: list[str] = []
+
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        seen.append(urlsplit(response.url).path)
+
+    connection.session.hooks["response"].append(hook)
+    return seen
 
 
 # -- account -----------------------------------------------------------------------------------
@@ -494,18 +518,21 @@ def test_no_client_certificate_is_unauthorized(dogtag_server: DogtagTestServer) 
     # anonymous resources stay anonymous
     assert certs.get_cert(serial).serial_number == serial
     assert "caServerCert" in {p.profile_id for p in certs.list_enrollment_templates()}
-    # agent and account resources need the certificate
-    with pytest.raises(pki.UnauthorizedException) as err:
-        certs.review_cert(serial)
-    assert err.value.code == 401
-    with pytest.raises(pki.UnauthorizedException):
-        certs.revoke_cert(serial, nonce=1)
-    with pytest.raises(pki.UnauthorizedException):
-        certs.list_requests()
-    with pytest.raises(pki.UnauthorizedException):
-        pki.account.AccountClient(anon, subsystem="kra").login()
-    with pytest.raises(pki.UnauthorizedException):
-        KeyClient(anon).list_keys()
+    # agent and account resources need the certificate; Tomcat's 401 page is HTML, so (as
+    # upstream) the caller gets requests' HTTPError itself
+    calls = [
+        lambda: certs.review_cert(serial),
+        lambda: certs.revoke_cert(serial, nonce=1),
+        lambda: certs.list_requests(),
+        lambda: pki.account.AccountClient(anon, subsystem="kra").login(),
+        lambda: KeyClient(anon).list_keys(),
+    ]
+    for call in calls:
+        with pytest.raises(requests.HTTPError) as err:
+            call()
+        assert not isinstance(err.value, pki.PKIException)
+        assert err.value.response.status_code == 401
+        assert err.value.response.headers["WWW-Authenticate"].startswith("Basic realm=")
     assert CertClient(anon).get_cert(serial).status == "VALID"
     anon.close()
 
@@ -547,6 +574,10 @@ def test_kra_archive_and_retrieve_11_2_style(parent: Any) -> None:
 def test_kra_archive_and_retrieve_11_10_style(parent: Any, dogtag_server: DogtagTestServer) -> None:
     """The caller wraps (with cryptography) and passes trans_wrapped_session_key."""
     kra = pki.kra.KRAClient(parent)
+    if isinstance(parent, PKIClient):  # upstream master: the caller builds the clients
+        assert kra.keys is None and kra.system_certs is None
+        kra.keys = KeyClient(kra)
+        kra.system_certs = pki.systemcert.SystemCertClient(kra)
     transport_data = kra.system_certs.get_transport_cert()
     expected = dogtag_server.materials.transport_cert.public_bytes(serialization.Encoding.DER)
     assert transport_data.binary == expected
@@ -808,3 +839,185 @@ def test_info_and_api_detection(dogtag_server: DogtagTestServer, tmp_path: Path)
         assert pki.info.InfoClient(old_conn).get_version() == (11, 5, 0)
         old_conn.close()
         old_client.close()
+
+
+# -- API choice on a bare connection and in PKIClient ----------------------------------------
+
+
+def test_bare_connection_asks_once_and_uses_v2(dogtag_server: DogtagTestServer) -> None:
+    """FreeIPA vault's form, KRAClient(pki_client.connection, crypto): /v2/ on an 11.6+ server,
+    decided by one request however many clients and threads use the connection."""
+    conn = nss_connection(dogtag_server)
+    seen = record_paths(conn)
+    kra = pki.kra.KRAClient(conn, pki.crypto.CryptographyCryptoProvider())
+    account = pki.account.AccountClient(conn, subsystem="kra")
+    account.login()
+    cid = unique("bare")
+    assert not list(kra.keys.list_keys(cid, KeyClient.KEY_STATUS_ACTIVE))
+    assert kra.system_certs.get_transport_cert().binary
+    account.logout()
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: CertClient(conn).get_cert(1).status, range(8)))
+    assert statuses == ["VALID"] * 8
+    assert conn.api_path == "v2"
+    assert seen.count("/pki/v2/info") == 1 and "/pki/rest/info" not in seen
+    assert {p.split("/")[2] for p in seen if not p.startswith("/pki/")} == {"v2"}
+    conn.close()
+
+
+def test_bare_connection_on_a_server_before_11_6_uses_rest(tmp_path: Path) -> None:
+    with DogtagTestServer(tmp_path / "old", version="11.5.0") as old:
+        conn = nss_connection(old)
+        seen = record_paths(conn)
+        assert CertClient(conn).get_cert(1).serial_number == "0x1"
+        assert pki.systemcert.SystemCertClient(conn).get_transport_cert().binary
+        assert conn.get_api_path() == "rest"
+        assert seen == [
+            "/pki/v2/info",  # 404: no v2 before 11.6
+            "/pki/rest/info",
+            "/ca/rest/certs/0x1",
+            "/kra/rest/config/cert/transport",
+        ]
+        conn.close()
+
+
+def test_pki_client_connect_fills_info_version_and_api(dogtag_server: DogtagTestServer) -> None:
+    client = PKIClient(dogtag_server.url, ca_bundle=dogtag_server.info["ca_cert"])
+    assert client.url.hostname == "127.0.0.1" and client.url.port == dogtag_server.port
+    assert (client.info, client.server_version, client.api_version, client.api_path) == (
+        None, None, None, None
+    )
+    seen = record_paths(client.connection)
+    info = client.get_info()
+    assert isinstance(info, pki.info.Info) and info.version == "11.7.0"
+    assert info.Name == "Dogtag Test Server"
+    version = client.get_server_version()
+    assert isinstance(version, pki.util.Version) and version == pki.util.Version("11.7.0")
+    assert (version.major, version.minor, version.patch) == (11, 7, 0)
+    assert (client.get_api_version(), client.get_api_path()) == ("v2", "v2")
+    assert seen == ["/pki/v2/info"]  # connect() once for all four
+    assert client.info_client.pki_client is client
+    client.close()
+
+    # an explicit API version is kept; connect() only reads the info, on that API
+    v1 = PKIClient(dogtag_server.url, ca_bundle=dogtag_server.info["ca_cert"], api_version="v1")
+    seen = record_paths(v1.connection)
+    assert (v1.get_api_path(), v1.get_api_version()) == ("rest", "v1")
+    assert seen == []
+    assert v1.get_server_version() == pki.util.Version("11.7.0")
+    assert seen == ["/pki/rest/info"] and v1.api_path == "rest"
+    v1.close()
+
+
+def test_pki_client_on_a_server_before_11_6(tmp_path: Path) -> None:
+    with DogtagTestServer(tmp_path / "old", version="11.5.0") as old:
+        client = nss_client(old)
+        client.connect()
+        assert (client.api_version, client.api_path) == ("v1", "rest")
+        assert client.server_version == pki.util.Version("11.5.0")
+        # resource clients follow: /ca/rest/... (v1 responses carry URLs)
+        certs = CertClient(pki.ca.CAClient(client))
+        csr, _ = make_csr(unique("old") + ".example.com")
+        request = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))[0].request
+        assert request.request_url.endswith(f"/ca/rest/certrequests/{request.request_id}")
+        client.close()
+
+
+def support_v2(pki_client: PKIClient) -> PKIClient:
+    """What FreeIPA's ipaserver/plugins/dogtag.py does: try v2 by hand, fall back to v1."""
+    pki_client.api_path = "v2"
+    pki_client.api_version = "v2"
+    try:
+        pki_client.info_client.get_info()
+    except Exception:
+        pki_client.api_path = "rest"
+        pki_client.api_version = "v1"
+    return pki_client
+
+
+def test_freeipa_support_v2(dogtag_server: DogtagTestServer, tmp_path: Path) -> None:
+    client = support_v2(PKIClient(dogtag_server.url, ca_bundle=dogtag_server.info["ca_cert"]))
+    assert (client.api_path, client.api_version) == ("v2", "v2")
+    client.set_client_auth(**nss_kwargs(dogtag_server))
+    seen = record_paths(client.connection)
+    account = client.connection.get(f"/ca/{client.get_api_path()}/account/login").json()
+    assert account["id"] == AGENT
+    assert CertClient(pki.ca.CAClient(client)).get_cert(1).status == "VALID"
+    assert seen == ["/ca/v2/account/login", "/ca/v2/certs/0x1"]
+    client.close()
+
+    with DogtagTestServer(tmp_path / "old", version="11.5.0") as old:
+        # only /pki/v2/info is asked (it answers 404): FreeIPA falls back to rest
+        v2_only = PKIClient(old.url, ca_bundle=old.info["ca_cert"], api_version="v2")
+        with pytest.raises(pki.PKIException, match="/pki/v2/info not found"):
+            v2_only.info_client.get_info()
+        fallback = support_v2(PKIClient(old.url, ca_bundle=old.info["ca_cert"]))
+        assert (fallback.api_path, fallback.api_version) == ("rest", "v1")
+        assert CertClient(pki.ca.CAClient(fallback)).get_cert(1).serial_number == "0x1"
+        fallback.close()
+
+
+# -- system certificates, authorities, errors --------------------------------------------------
+
+
+def test_ca_and_kra_system_cert_clients(parent: Any, dogtag_server: DogtagTestServer) -> None:
+    ca = pki.ca.CAClient(parent)
+    signing = pki.ca.CASystemCertClient(ca).get_signing_cert()
+    ca_cert = dogtag_server.materials.ca.cert
+    assert signing.binary == ca_cert.public_bytes(serialization.Encoding.DER)
+    assert x509.load_pem_x509_certificate(signing.encoded.encode()) == ca_cert
+    transport_der = dogtag_server.materials.transport_cert.public_bytes(serialization.Encoding.DER)
+    assert pki.ca.CASystemCertClient(ca).get_transport_cert().binary == transport_der
+    kra = pki.kra.KRAClient(parent)
+    assert pki.kra.KRASystemCertClient(kra).get_transport_cert().binary == transport_der
+
+
+def test_authority_list_and_get(parent: Any, dogtag_server: DogtagTestServer) -> None:
+    authorities = pki.authority.AuthorityClient(pki.subsystem.SubsystemClient(parent, "ca"))
+    cas = authorities.list_cas()
+    hosts = [ca for ca in cas.ca_list if ca.is_host_authority]
+    assert len(hosts) == 1
+    host = hosts[0]
+    ca_cert = dogtag_server.materials.ca.cert
+    assert host.dn == pki.convert_x509_name_to_dn(ca_cert.subject)
+    assert host.enabled is True and host.parent_aid is None
+    assert host.issuerDN == pki.convert_x509_name_to_dn(ca_cert.issuer)  # kept as FreeIPA reads it
+    again = authorities.get_ca(host.aid)
+    assert (again.aid, again.dn, again.is_host_authority) == (host.aid, host.dn, True)
+    assert authorities.get_ca("host-authority").aid == host.aid
+    with pytest.raises(requests.HTTPError) as err:
+        authorities.get_ca(str(uuid.uuid4()))
+    assert err.value.response.status_code == 404
+    with pytest.raises(ValueError):
+        authorities.get_cert(host.aid, "TXT")  # refused before any request
+
+
+def test_error_classes_are_exactly_upstreams(dogtag_server: DogtagTestServer) -> None:
+    """FreeIPA compares ``type(exc)`` with pki.ProfileNotFoundException & co: exact classes."""
+    conn = nss_connection(dogtag_server)
+    certs = CertClient(conn)
+    for call, expected in (
+        (lambda: certs.get_cert(UNKNOWN_ID), pki.CertNotFoundException),
+        (lambda: certs.get_request(UNKNOWN_ID), pki.RequestNotFoundException),
+        (lambda: certs.get_enrollment_template("caNoSuchProfile"), pki.ProfileNotFoundException),
+        (lambda: KeyClient(conn).get_key_info(UNKNOWN_ID), pki.KeyNotFoundException),
+    ):
+        with pytest.raises(pki.PKIException) as err:
+            call()
+        assert type(err.value) is expected
+        assert isinstance(err.value.__cause__, requests.HTTPError)
+
+    @pki.handle_exceptions()
+    def fetch(path: str) -> Any:  # the decorator on a plain function
+        return conn.get(path)
+
+    # v2 answers an unknown path with a bare 404: the HTTPError itself comes out
+    with pytest.raises(requests.HTTPError) as bare:
+        fetch("/ca/v2/no/such/resource")
+    assert not isinstance(bare.value, pki.PKIException)
+    assert bare.value.response.status_code == 404
+    # v1 answers it with a Dogtag JSON body
+    with pytest.raises(pki.ResourceNotFoundException) as mapped:
+        fetch("/ca/rest/no/such/resource")
+    assert mapped.value.code == 404
+    conn.close()

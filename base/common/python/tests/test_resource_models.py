@@ -1,8 +1,11 @@
-"""Pure tests of the resource clients: data classes, IDs, paths, query parameters, wrapping.
+"""Pure tests of the resource layer and the CA/KRA clients: data classes, IDs, paths, query
+parameters, wrapping.
 
-Nothing here talks to a server. The over-HTTPS tests against ``pki.testing.server`` exercise
-the same clients through a real ``PKIConnection``/``PKIClient``; these tests pin down what the
-clients send and how they read what comes back.
+Nothing here talks to a server: the connections are real ``PKIConnection``/``PKIClient``
+objects (building one touches neither NSS nor the network) whose API path is set, pointed at a
+closed port, so that a request made by mistake fails. The over-HTTPS tests against
+``pki.testing.server`` exercise the same clients; these pin down what the clients send and how
+they read what comes back.
 """
 
 from __future__ import annotations
@@ -35,11 +38,11 @@ from pki.cert import (
     CertReviewResponse,
     CertRevokeRequest,
     CertSearchRequest,
-    ProfileDataInfoCollection,
     list_certs_params,
     list_requests_params,
 )
-from pki.info import ApiTarget, Info, InfoClient, Version, clean_params, parse_id
+from pki.client import PKIClient, PKIConnection
+from pki.info import Info, InfoClient, Version
 from pki.key import (
     Key,
     KeyArchivalRequest,
@@ -56,32 +59,29 @@ from pki.key import (
     list_keys_params,
 )
 from pki.kra import KRAClient
+from pki.profile import ProfileDataInfoCollection
+from pki.resource import ResourceClient, clean_params, dump_json, parse_id
+from pki.subsystem import SubsystemClient
 from pki.systemcert import SystemCertClient
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-class OfflineConnection:
-    """Stands in for a PKIConnection in tests that must not reach any server."""
-
-    def __init__(self, subsystem: str | None = None) -> None:
-        self.subsystem = subsystem
-
-    def get(self, *args, **kwargs):  # pragma: no cover - reaching it is the failure
-        raise AssertionError("no request expected in a pure test")
-
-    post = get
+CLOSED_PORT = "1"  # nothing listens there: a request made by mistake fails at once
 
 
-class OfflinePKIClient:
-    """Stands in for a PKIClient whose API path is already known."""
+def offline_connection(subsystem: str | None = None, api_path: str = "rest") -> PKIConnection:
+    """A real connection that never needs to ask the server which API it serves."""
+    conn = PKIConnection("https", "127.0.0.1", CLOSED_PORT, subsystem)
+    conn.api_path = api_path
+    return conn
 
-    def __init__(self, api_path: str = "v2") -> None:
-        self.connection = OfflineConnection()
-        self.api_path = api_path
 
-    def get_api_path(self) -> str:
-        return self.api_path
+def offline_client(api_path: str = "v2") -> PKIClient:
+    """A real PKIClient whose API path is known (as after ``connect()``)."""
+    client = PKIClient(f"https://127.0.0.1:{CLOSED_PORT}", api_version="v1" if api_path ==
+                       "rest" else "v2")
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -138,41 +138,69 @@ def test_info_from_json_maps_known_and_keeps_other_fields():
     info = Info.from_json({"Name": "Dogtag", "Version": "11.5.0", "Banner": "hi"})
     assert (info.version, info.banner, info.Name) == ("11.5.0", "hi", "Dogtag")
     assert info.to_json() == {"Name": "Dogtag", "Version": "11.5.0", "Banner": "hi"}
+    assert Info("11.6.0", "welcome").banner == "welcome"  # upstream's positional order
+    assert Info.json_attribute_names == {"Version": "version", "Banner": "banner"}
 
 
 def test_paths_for_connection_client_and_subsystem_client():
-    conn = OfflineConnection()
-    assert ApiTarget(conn, default_subsystem="ca").resolve("certs/0x1") == (
-        "/ca/rest/certs/0x1",
-        False,
-    )
+    conn = offline_connection()
+    assert CertClient(conn).resource_path("certs/0x1") == ("/ca/rest/certs/0x1", False)
     # Deprecated subsystem prefix on the connection: relative path for that subsystem,
     # root URI for any other one.
-    kra_conn = OfflineConnection(subsystem="kra")
-    assert ApiTarget(kra_conn, default_subsystem="ca").resolve("agent/keys") == (
-        "/rest/agent/keys",
-        False,
-    )
-    assert ApiTarget(kra_conn, subsystem="pki").resolve("info") == ("/pki/rest/info", True)
-    client = OfflinePKIClient("v2")
-    assert ApiTarget(client, default_subsystem="ca").resolve("certs") == ("/ca/v2/certs", False)
+    kra_conn = offline_connection(subsystem="kra")
+    assert KeyClient(kra_conn).resource_path("agent/keys") == ("/rest/agent/keys", False)
+    assert InfoClient(kra_conn).resource_path("info") == ("/pki/rest/info", True)
+    assert AccountClient(kra_conn).subsystem_name == "kra"
+    client = offline_client("v2")
+    assert CertClient(client).resource_path("certs") == ("/ca/v2/certs", False)
     ca = CAClient(client)
-    assert CertClient(ca).target.resolve("certrequests")[0] == "/ca/v2/certrequests"
-    kra = KRAClient(OfflineConnection(), None)
-    assert kra.keys.target.resolve("agent/keys")[0] == "/kra/rest/agent/keys"
-    assert kra.system_certs.target.resolve("config/cert/transport")[0] == (
+    certs = CertClient(ca)
+    assert certs.resource_path("certrequests")[0] == "/ca/v2/certrequests"
+    # upstream's attributes: the subsystem client, the PKIClient, the connection
+    assert (certs.ca_client, certs.pki_client, certs.connection) == (ca, client, client.connection)
+    assert certs.headers == {"Content-type": "application/json", "Accept": "application/json"}
+    kra = KRAClient(offline_connection(), None)
+    assert kra.keys.resource_path("agent/keys")[0] == "/kra/rest/agent/keys"
+    assert kra.keys.kra_client is None and kra.keys.info_client is kra.info
+    assert kra.system_certs.resource_path("config/cert/transport")[0] == (
         "/kra/rest/config/cert/transport"
     )
-    assert AccountClient(kra).target.resolve("account/login")[0] == "/kra/rest/account/login"
-    assert AccountClient(OfflineConnection()).subsystem_name == "ca"
-    assert AccountClient(client, "kra").target.resolve("account/logout")[0] == (
+    assert AccountClient(kra).resource_path("account/login")[0] == "/kra/rest/account/login"
+    assert AccountClient(offline_connection()).subsystem_name == "ca"
+    assert AccountClient(client, "kra").resource_path("account/logout")[0] == (
         "/kra/v2/account/logout"
     )
-    assert SystemCertClient(OfflineConnection()).subsystem_name == "kra"
+    sub = SubsystemClient(client, "kra")
+    assert AccountClient(sub).resource_path("account/login")[0] == "/kra/v2/account/login"
+    assert SystemCertClient(offline_connection()).subsystem_name == "kra"
     assert InfoClient(client)._api_paths() == ["v2"]
-    assert InfoClient(OfflineConnection())._api_paths() == ["v2", "rest"]
-    with pytest.raises(TypeError):
-        ApiTarget(object())
+    assert InfoClient(offline_connection())._api_paths() == ["v2", "rest"]
+    with pytest.raises(TypeError, match="not object"):
+        CertClient(object())
+    with pytest.raises(pki.PKIException, match="Missing subsystem"):
+        ResourceClient(offline_connection())
+
+
+def test_kra_client_fills_its_clients_only_on_a_bare_connection(transport_cert):
+    crypto = pki.crypto.CryptographyCryptoProvider("transport", transport_cert)
+    # FreeIPA vault's form: KRAClient(pki_client.connection, crypto)
+    conn = offline_connection(api_path="v2")
+    legacy = KRAClient(conn, crypto)
+    assert (legacy.name, legacy.parent, legacy.connection, legacy.crypto) == (
+        "kra", conn, conn, crypto
+    )
+    assert isinstance(legacy.keys, KeyClient) and legacy.keys.crypto is crypto
+    assert legacy.keys.resource_path("agent/keys")[0] == "/kra/v2/agent/keys"
+    assert isinstance(legacy.system_certs, SystemCertClient)
+    assert isinstance(legacy.info, InfoClient)
+    # 11.2's third argument still reaches the KeyClient
+    assert KRAClient(conn, crypto, "transport").keys.get_transport_cert() == transport_cert
+    # upstream master: on a PKIClient the caller builds what it needs
+    client = offline_client()
+    modern = KRAClient(client, crypto)
+    assert (modern.keys, modern.system_certs, modern.info, modern.crypto) == (None,) * 4
+    assert modern.connection is client.connection
+    assert KeyClient(modern).resource_path("agent/keys")[0] == "/kra/v2/agent/keys"
 
 
 def test_query_parameters():
@@ -349,7 +377,7 @@ def test_enrollment_template_round_trip_and_fill():
     )
     expected = copy.deepcopy(TEMPLATE_JSON)
     expected["Input"][1]["Attribute"] = [expected["Input"][1]["Attribute"]]
-    assert json.loads(pki.encode_json(template)) == expected
+    assert json.loads(dump_json(template)) == expected
 
     template.set_input_values({"cert_request_type": "pkcs10", "cert_request": "CSR"})
     body = template.to_json()
@@ -386,7 +414,7 @@ def test_review_response_is_posted_back_as_received():
         "0x1a",
         "pending",
     )
-    assert json.loads(pki.encode_json(review)) == review_json
+    assert json.loads(dump_json(review)) == review_json
 
 
 def test_profile_list():
@@ -560,24 +588,24 @@ def test_keyset_for_oid():
 
 def test_key_client_accepts_both_upstream_signatures(transport_cert, monkeypatch):
     monkeypatch.setenv("KEY_WRAP_PARAMETER_SET", "1")
-    info = InfoClient(OfflineConnection())
-    old_style = KeyClient(OfflineConnection(), None, "transport nick", info)
+    info = InfoClient(offline_connection())
+    old_style = KeyClient(offline_connection(), None, "transport nick", info)
     assert (old_style.transport_cert_nick, old_style.info_client) == ("transport nick", info)
-    new_style = KeyClient(OfflineConnection(), None, info)
+    new_style = KeyClient(offline_connection(), None, info)
     assert (new_style.transport_cert_nick, new_style.info_client) == (None, info)
     assert new_style.encrypt_alg_oid == pki.crypto.AES_128_CBC_OID
     assert new_style.wrap_name == pki.crypto.WRAP_AES_CBC_PAD
     monkeypatch.setenv("KEY_WRAP_PARAMETER_SET", "0")
-    legacy = KeyClient(OfflineConnection(), None)
+    legacy = KeyClient(offline_connection(), None)
     assert legacy.encrypt_alg_oid == pki.crypto.DES_EDE3_CBC_OID
     provider = pki.crypto.CryptographyCryptoProvider("kra transport", transport_cert)
-    by_nick = KeyClient(OfflineConnection(), provider, "kra transport")
+    by_nick = KeyClient(offline_connection(), provider, "kra transport")
     assert by_nick.get_transport_cert() == transport_cert
 
 
 @pytest.mark.parametrize("oaep", [False, True])
 def test_key_client_session_key_wrapping_and_unwrapping(rsa_key, transport_cert, oaep):
-    client = KeyClient(OfflineConnection(), transport_cert=transport_cert, oaep=oaep)
+    client = KeyClient(offline_connection(), transport_cert=transport_cert, oaep=oaep)
     session_key, wrapped = client._new_wrapped_session_key()
     pad = (
         asym_padding.OAEP(asym_padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
@@ -620,7 +648,7 @@ def test_key_client_session_key_wrapping_and_unwrapping(rsa_key, transport_cert,
 
 
 def test_archive_encrypted_data_validates_before_sending():
-    client = KeyClient(OfflineConnection())
+    client = KeyClient(offline_connection())
     with pytest.raises(TypeError):
         client.archive_encrypted_data("c1", KeyClient.SYMMETRIC_KEY_TYPE, b"x", b"y", nonce_iv=b"z")
     with pytest.raises(TypeError):

@@ -135,6 +135,12 @@ def _root_cause(exc: BaseException) -> BaseException:
     return current
 
 
+def _agent_hint(status: int | None, ctx: CLIContext | None) -> str:
+    if status == 401 and ctx is not None and not ctx.nickname:
+        return " (this command needs an agent: pass -n NICKNAME)"
+    return ""
+
+
 def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
     """A one-line, user-facing description of ``exc`` (without the ``ERROR:`` prefix)."""
     if isinstance(exc, PasswordRequiredError) and ctx is not None and not ctx.has_password:
@@ -152,13 +158,13 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
     if isinstance(exc, requests.exceptions.Timeout):
         return f"the server did not answer in time: {exc}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        # e.g. Tomcat's 401 page: not JSON, so handle_exceptions passes the HTTPError on
         response = exc.response
-        return f"HTTP {response.status_code} {response.reason or ''} for {response.url}".strip()
+        message = f"HTTP {response.status_code} {response.reason or ''} for {response.url}"
+        return message.strip() + _agent_hint(response.status_code, ctx)
     if isinstance(exc, PKIException):
         message = str(exc.message or exc) or type(exc).__name__
-        if exc.code == 401 and ctx is not None and not ctx.nickname:
-            message += " (this command needs an agent: pass -n NICKNAME)"
-        return message
+        return message + _agent_hint(exc.code, ctx)
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     if isinstance(exc, (CLIError, UsageError, ValueError, requests.RequestException)):
