@@ -61,6 +61,7 @@ class AuthorityDataCollection(DataCollection[AuthorityData]):
 
     item_type = AuthorityData
     items_attr = "ca_list"
+    bare_array = True
     ca_list: list[AuthorityData]
 
 

@@ -38,6 +38,7 @@ class FeatureCollection(DataCollection[Feature]):
 
     item_type = Feature
     items_attr = "feature_list"
+    bare_array = True
     feature_list: list[Feature]
 
 

@@ -118,8 +118,8 @@ def dump_json(obj: Any) -> str:
 
 
 def entries_of(json_value: Any) -> list[Any]:
-    """The items of a collection: ``entries`` of ``{"total", "entries"}`` (absent, one object
-    or a list), or the JSON array itself (lightweight CAs and features come as bare arrays)."""
+    """The items of a ``{"total", "entries"}`` collection (``entries`` absent, one object or a
+    list); a bare JSON array is its own items."""
     if isinstance(json_value, list):
         return json_value
     if isinstance(json_value, dict):
@@ -420,6 +420,8 @@ class DataCollection(Generic[_T]):
 
     item_type: ClassVar[Any]
     items_attr: ClassVar[str]
+    #: the server sends a bare JSON array (authorities, features): an object is one item
+    bare_array: ClassVar[bool] = False
 
     def __init__(self) -> None:
         setattr(self, self.items_attr, [])
@@ -442,10 +444,14 @@ class DataCollection(Generic[_T]):
     @classmethod
     def from_json(cls, json_value: Any) -> Any:
         ret = cls()
-        if isinstance(json_value, dict):
-            ret.total = json_value.get("total")
-            ret.links = as_list(json_value.get("Link"))
-        parsed = (cls.item_type.from_json(entry) for entry in entries_of(json_value))
+        if cls.bare_array:
+            entries = as_list(json_value)
+        else:
+            entries = entries_of(json_value)
+            if isinstance(json_value, dict):
+                ret.total = json_value.get("total")
+                ret.links = as_list(json_value.get("Link"))
+        parsed = (cls.item_type.from_json(entry) for entry in entries)
         ret.items.extend(item for item in parsed if item is not None)
         return ret
 
