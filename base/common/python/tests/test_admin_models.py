@@ -45,7 +45,7 @@ def offline_client() -> PKIClient:
     return PKIClient("https://127.0.0.1:1", api_version="v2")
 
 
-# --- profiles ------------------------------------------------------------------------------------
+# --- profiles -----------------------------------------------------------------------------
 
 SUBJECT_DEFAULT_ATTR = {"name": "name", "Descriptor": {"Syntax": "string",
                                                        "Description": "Subject Name"}}
@@ -272,7 +272,7 @@ class ProfileClientPaths:
         }
 
 
-# --- lightweight CAs -----------------------------------------------------------------------------
+# --- lightweight CAs ----------------------------------------------------------------------
 
 HOST_CA = {
     "id": "2c4a5d8e-1f3b-4c6d-9e7f-0a1b2c3d4e5f",
@@ -337,7 +337,7 @@ def test_authority_client_checks_before_sending() -> None:
         authorities.get_ca(None)  # type: ignore[arg-type]
 
 
-# --- users and groups ------------------------------------------------------------------------------
+# --- users and groups ---------------------------------------------------------------------
 
 ADMIN = {"id": "caadmin", "UserID": "caadmin", "FullName": "CA Administrator",
          "Email": "caadmin@example.com", "type": "adminType", "state": "1", "attributes": {}}
@@ -430,7 +430,7 @@ def test_group_data_and_paths() -> None:
         client.add_group_member("Administrators", "")
 
 
-# --- features, security domain, status -----------------------------------------------------------
+# --- features, security domain, status ----------------------------------------------------
 
 
 def test_features() -> None:
