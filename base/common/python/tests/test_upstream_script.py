@@ -2,8 +2,9 @@
 
 The server is started exactly as documented (``python -m pki.testing.server --port 0
 --state-dir DIR``) in its own process; its one JSON line is the start contract the script
-reads. The script (``upstream_script.py``) uses only upstream dogtag-pki 11.x API names and
-authenticates from the server's agent NSS database.
+reads. The script (``upstream_script.py``) uses only upstream dogtag-pki API names (11.x's
+``PKIConnection`` form and master's ``PKIClient`` form) and authenticates from the server's
+agent NSS database.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def test_upstream_script_against_the_server_cli(tmp_path: Path) -> None:
         assert first.returncode == 0, first.stdout + first.stderr
         assert first.stdout.splitlines()[-1] == "OK"
         assert "Revoked certificate 0x" in first.stdout
+        # and again with master's PKIClient API, on /v2/
+        assert "Server 11.7.0, API v2" in first.stdout
+        assert "(PKIClient)" in first.stdout and first.stdout.count("Retrieved key 0x") == 2
 
         # the same values from the environment; the vault's earlier secret is retired first
         second = _run_script([], {**env, "PKI_SERVER_INFO": line.strip()})

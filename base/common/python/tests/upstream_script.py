@@ -1,16 +1,20 @@
 #!/usr/bin/python3
-"""An admin's script written against upstream dogtag-pki 11.x's Python API.
+"""An admin's script written against upstream dogtag-pki's Python API (11.x and master).
 
-It enrols a server certificate from a PKCS#10 CSR (profile ``caServerCert``), approves the
-request as an agent, fetches the certificate, revokes it, then archives a secret in the KRA
-and retrieves it, the way FreeIPA's vault plugin does (session key wrapped with the KRA
-transport certificate, AES-128-CBC payload). It prints ``OK`` and exits 0 when all went well.
+With the older ``PKIConnection`` API it enrols a server certificate from a PKCS#10 CSR
+(profile ``caServerCert``), approves the request as an agent, fetches the certificate, revokes
+it, then archives a secret in the KRA and retrieves it, the way FreeIPA's vault plugin does
+(session key wrapped with the KRA transport certificate, AES-128-CBC payload). Then it does
+the same with master's ``PKIClient`` API (``PKIClient(url=..., ca_bundle=...,
+api_version=...)``, ``InfoClient``, ``CAClient``/``CertClient``, ``KRAClient``/``KeyClient``/
+``SystemCertClient``, ``AccountClient``). It prints ``OK`` and exits 0 when all went well.
 
-Only upstream names and signatures are used. The one line that differs from upstream is the
-``PKIConnection`` constructor: upstream has no NSS database support, so there one writes::
+Only upstream names and signatures are used. The lines that differ from upstream are those
+that set the client certificate: upstream has no NSS database support, so there one writes::
 
     conn = pki.client.PKIConnection('https', host, port, cert_paths=ca_bundle)
     conn.set_authentication_cert('/root/.dogtag/agent.pem', '/root/.dogtag/agent-key.pem')
+    client.set_client_auth('/root/.dogtag/agent.pem', '/root/.dogtag/agent-key.pem')
 
 whereas here the agent certificate, its key and the CA trust come from an NSS database.
 
@@ -29,12 +33,15 @@ from urllib.parse import urlsplit
 
 import pki
 import pki.account
+import pki.ca
 import pki.cert
 import pki.client
 import pki.crypto
+import pki.info
 import pki.key
 import pki.kra
 import pki.systemcert
+import pki.util
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
@@ -138,41 +145,84 @@ def archive_and_retrieve(conn):
         crypto = pki.crypto.CryptographyCryptoProvider(
             transport_cert_nick="ra_agent", transport_cert=transport_cert)
         kra = pki.kra.KRAClient(conn, crypto)
-        keys = kra.keys
-        keys.encrypt_alg_oid = pki.crypto.AES_128_CBC_OID
-
-        # as FreeIPA's vault: only one active secret per client key ID
-        for key_info in keys.list_keys(VAULT_CLIENT_KEY_ID,
-                                       pki.key.KeyClient.KEY_STATUS_ACTIVE).key_infos:
-            keys.modify_key_status(key_info.get_key_id(),
-                                   pki.key.KeyClient.KEY_STATUS_INACTIVE)
-
-        session_key = os.urandom(16)
-        nonce_iv = os.urandom(16)
-        wrapped_session_key = transport_cert.public_key().encrypt(
-            session_key, asym_padding.PKCS1v15())
-        response = keys.archive_encrypted_data(
-            VAULT_CLIENT_KEY_ID,
-            pki.key.KeyClient.PASS_PHRASE_TYPE,
-            aes_cbc_encrypt(session_key, nonce_iv, SECRET),
-            wrapped_session_key,
-            algorithm_oid=pki.crypto.AES_128_CBC_OID,
-            nonce_iv=nonce_iv)
-        key_id = response.get_key_id()
-        print(f"Archived {VAULT_CLIENT_KEY_ID} as key {key_id}")
-
-        key_info = keys.get_active_key_info(VAULT_CLIENT_KEY_ID)
-        check(key_info.get_key_id() == key_id, f"active key is {key_info.get_key_id()}")
-
-        session_key = os.urandom(16)
-        wrapped_session_key = transport_cert.public_key().encrypt(
-            session_key, asym_padding.PKCS1v15())
-        key = keys.retrieve_key(key_id, wrapped_session_key)
-        secret = aes_cbc_decrypt(session_key, key.nonce_data, key.encrypted_data)
-        check(secret == SECRET, "the retrieved secret differs from the archived one")
-        print(f"Retrieved key {key_id}")
+        vault(kra.keys, transport_cert)
     finally:
         account.logout()
+
+
+def vault(keys, transport_cert):
+    """Archive a secret and read it back, as FreeIPA's vault plugin does."""
+    keys.encrypt_alg_oid = pki.crypto.AES_128_CBC_OID
+
+    # as FreeIPA's vault: only one active secret per client key ID
+    for key_info in keys.list_keys(VAULT_CLIENT_KEY_ID,
+                                   pki.key.KeyClient.KEY_STATUS_ACTIVE).key_infos:
+        keys.modify_key_status(key_info.get_key_id(),
+                               pki.key.KeyClient.KEY_STATUS_INACTIVE)
+
+    session_key = os.urandom(16)
+    nonce_iv = os.urandom(16)
+    wrapped_session_key = transport_cert.public_key().encrypt(
+        session_key, asym_padding.PKCS1v15())
+    response = keys.archive_encrypted_data(
+        VAULT_CLIENT_KEY_ID,
+        pki.key.KeyClient.PASS_PHRASE_TYPE,
+        aes_cbc_encrypt(session_key, nonce_iv, SECRET),
+        wrapped_session_key,
+        algorithm_oid=pki.crypto.AES_128_CBC_OID,
+        nonce_iv=nonce_iv)
+    key_id = response.get_key_id()
+    print(f"Archived {VAULT_CLIENT_KEY_ID} as key {key_id}")
+
+    key_info = keys.get_active_key_info(VAULT_CLIENT_KEY_ID)
+    check(key_info.get_key_id() == key_id, f"active key is {key_info.get_key_id()}")
+
+    session_key = os.urandom(16)
+    wrapped_session_key = transport_cert.public_key().encrypt(
+        session_key, asym_padding.PKCS1v15())
+    key = keys.retrieve_key(key_id, wrapped_session_key)
+    secret = aes_cbc_decrypt(session_key, key.nonce_data, key.encrypted_data)
+    check(secret == SECRET, "the retrieved secret differs from the archived one")
+    print(f"Retrieved key {key_id}")
+
+
+def with_pki_client(info):
+    """The same work with upstream master's PKIClient API."""
+    client = pki.client.PKIClient(url=info["url"], ca_bundle=info.get("ca_cert"),
+                                  api_version="v2")
+    client.set_client_auth(nssdb=info["nssdb"], nickname=info["nickname"],
+                           nssdb_password_file=info["password_file"])
+
+    server_info = pki.info.InfoClient(client).get_info()
+    version = client.get_server_version()
+    check(version >= pki.util.Version("11.6.0"), f"server version {version}")
+    print(f"Server {server_info.version}, API {client.get_api_version()}")
+
+    ca = pki.ca.CAClient(client)
+    ca_account = pki.account.AccountClient(ca)
+    ca_account.login()
+    try:
+        certs = pki.cert.CertClient(ca)
+        key, csr = make_csr(f"api-{os.urandom(4).hex()}.example.com")
+        result = certs.enroll_cert(
+            "caServerCert", {"cert_request_type": "pkcs10", "cert_request": csr})[0]
+        check(result.cert is not None and result.cert.status == "VALID",
+              f"enrollment gave {result.request.request_status}")
+        print(f"Issued certificate {result.cert.serial_number} (PKIClient)")
+        certs.revoke_cert(result.cert.serial_number, revocation_reason="Superseded")
+        check(certs.get_cert(result.cert.serial_number).status == "REVOKED", "not revoked")
+    finally:
+        ca_account.logout()
+
+    kra = pki.kra.KRAClient(client)
+    kra_account = pki.account.AccountClient(kra)
+    kra_account.login()
+    try:
+        transport_cert = x509.load_der_x509_certificate(
+            pki.systemcert.SystemCertClient(kra).get_transport_cert().binary)
+        vault(pki.key.KeyClient(kra), transport_cert)
+    finally:
+        kra_account.logout()
 
 
 def main(argv):
@@ -185,6 +235,7 @@ def main(argv):
     try:
         enroll_and_revoke(conn)
         archive_and_retrieve(conn)
+        with_pki_client(info)
     except pki.PKIException as e:
         sys.exit(f"FAILED: {type(e).__name__}: {e}")
     print("OK")
