@@ -46,14 +46,11 @@ class AuthorityData(JSONData):
     aid: str | None = json_field("id", show=True)
     parent_aid: str | None = json_field("parentID", show=True)
     description: str | None = json_field("description", show=True)
-    enabled: Any = json_field("enabled", default="False", show=True)
-    is_host_authority: Any = json_field("isHostAuthority", default="False", show=True)
+    enabled: Any = json_field("enabled", default="False", show=True, convert=as_bool)
+    is_host_authority: Any = json_field(
+        "isHostAuthority", default="False", show=True, convert=as_bool
+    )
     link: Any = json_field(local=True)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.enabled = as_bool(self.enabled)
-        self.is_host_authority = as_bool(self.is_host_authority)
 
 
 class AuthorityDataCollection(DataCollection[AuthorityData]):

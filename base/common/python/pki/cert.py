@@ -32,6 +32,7 @@ from pki.resource import (
     DataCollection,
     JSONData,
     ResourceClient,
+    clean_params,
     data,
     decimal_id,
     hex_id,
@@ -486,7 +487,7 @@ def list_requests_params(
         "maxResults": max_results,
         "maxTime": max_time,
     }
-    return {k: v for k, v in params.items() if v is not None}
+    return clean_params(params) or {}
 
 
 def list_certs_params(
@@ -497,7 +498,7 @@ def list_certs_params(
 ) -> dict[str, Any]:
     """Query parameters of ``POST /ca/<api>/certs/search`` (None values dropped)."""
     params = {"maxResults": max_results, "maxTime": max_time, "start": start, "size": size}
-    return {k: v for k, v in params.items() if v is not None}
+    return clean_params(params) or {}
 
 
 class CertClient(ResourceClient):

@@ -26,11 +26,7 @@ class Feature(JSONData):
     feature_id: str | None = json_field("id", show=True)
     version: str | None = json_field("version", show=True)
     description: str | None = json_field("description", show=True)
-    enabled: Any = json_field("enabled", default="False", show=True)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.enabled = as_bool(self.enabled)
+    enabled: Any = json_field("enabled", default="False", show=True, convert=as_bool)
 
 
 class FeatureCollection(DataCollection[Feature]):

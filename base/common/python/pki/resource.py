@@ -234,6 +234,7 @@ class _FieldSpec:
     decode: Callable[[Any], Any] | None
     encode: Callable[[Any], Any] | None
     show: bool  # part of repr()
+    convert: Callable[[Any], Any] | None  # applied to constructor values too
 
 
 def json_field(
@@ -248,18 +249,23 @@ def json_field(
     encode: Callable[[Any], Any] | None = None,
     show: bool = False,
     local: bool = False,
+    convert: Callable[[Any], Any] | None = None,
 ) -> Any:
     """A dataclass field that knows its JSON name.
 
     ``name`` is the JSON name (default: the attribute name); ``aliases`` are other names it
     is read from (10.x spellings), and an object read under an alias writes it back under
     that alias. ``item`` is the class of a nested object (``many=True``: a list of them);
-    ``decode``/``encode`` convert other values. ``local=True`` fields never travel (e.g.
-    ``binary``). ``show=True`` puts the field in ``repr()``; secrets never are.
+    ``decode``/``encode`` convert other values; ``convert`` normalises the value given to the
+    constructor as well as the one read (``as_bool`` for upstream's ``"True"``/``"False"``).
+    ``local=True`` fields never travel (e.g. ``binary``). ``show=True`` puts the field in
+    ``repr()``; secrets never are.
     """
     if many and default_factory is None:
         default_factory = list
-    spec = _FieldSpec(None if local else name, aliases, item, many, decode, encode, show)
+    spec = _FieldSpec(
+        None if local else name, aliases, item, many, decode or convert, encode, show, convert
+    )
     metadata = {_SPEC: (spec, local)}
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
@@ -275,7 +281,7 @@ class _Schema:
         for f in dataclasses.fields(cls):
             spec, local = f.metadata.get(_SPEC, (None, False))
             if spec is None:
-                spec = _FieldSpec(f.name, (), None, False, None, None, False)
+                spec = _FieldSpec(f.name, (), None, False, None, None, False, None)
             elif spec.name is None and not local:
                 spec = dataclasses.replace(spec, name=f.name)
             self.fields.append((f.name, spec))
@@ -283,6 +289,7 @@ class _Schema:
                 for json_name in (spec.name, *spec.aliases):
                     self.by_json_name[json_name] = (f.name, spec)
         self.attributes = {name for name, _ in self.fields}
+        self.converters = {name: spec.convert for name, spec in self.fields if spec.convert}
         self.factories: dict[str, Callable[[], Any]] = {
             f.name: f.default_factory
             for f in dataclasses.fields(cls)
@@ -344,9 +351,12 @@ class JSONData:
 
     def __post_init__(self) -> None:
         # upstream's constructors turn ``inputs=None`` into ``[]``: so do the dataclasses
-        for name, factory in self._schema().factories.items():
+        schema = self._schema()
+        for name, factory in schema.factories.items():
             if getattr(self, name, None) is None:
                 setattr(self, name, factory())
+        for name, convert in schema.converters.items():
+            setattr(self, name, convert(getattr(self, name)))
 
     @overload
     @classmethod

@@ -20,7 +20,7 @@ from typing import Any
 import pki
 import pki.client
 import pki.encoder
-from pki.resource import ResourceClient, resolve_parent, response_json
+from pki.resource import ResourceClient, as_list, resolve_parent, response_json
 
 __all__ = [
     "SYSTEM_TYPE",
@@ -106,14 +106,7 @@ class SecurityDomainSubsystem:
         """10.8+ (``hosts`` map), 10.2 (``id`` + ``Host`` list) or 10.1 (``@id``) JSON."""
         subsystem = cls()
         subsystem.id = json_value.get("id", json_value.get("@id"))
-        if isinstance(json_value.get("hosts"), dict):
-            for key, value in json_value["hosts"].items():
-                subsystem.hosts[key] = SecurityDomainHost.from_json(value)
-            return subsystem
-        hosts = json_value.get("Host") or []
-        for item in [hosts] if isinstance(hosts, dict) else hosts:
-            host = SecurityDomainHost.from_json(item)
-            subsystem.hosts[str(host.id)] = host
+        subsystem.hosts = _by_id(json_value, "hosts", "Host", SecurityDomainHost)
         return subsystem
 
 
@@ -137,20 +130,22 @@ class DomainInfo:
     def from_json(cls, json_value: dict[str, Any]) -> DomainInfo:
         """10.8+ (``id`` + ``subsystems`` map), 10.2 (``Subsystem`` list) or 10.1
         (``DomainInfo`` wrapper with ``@id``) JSON."""
-        info = cls()
-        if isinstance(json_value.get("subsystems"), dict):
-            info.id = json_value.get("id")
-            for key, value in json_value["subsystems"].items():
-                info.subsystems[key] = SecurityDomainSubsystem.from_json(value)
-            return info
         if "DomainInfo" in json_value:
             json_value = json_value["DomainInfo"]
+        info = cls()
         info.id = json_value.get("id", json_value.get("@id"))
-        subsystems = json_value.get("Subsystem") or []
-        for item in [subsystems] if isinstance(subsystems, dict) else subsystems:
-            subsystem = SecurityDomainSubsystem.from_json(item)
-            info.subsystems[str(subsystem.id)] = subsystem
+        info.subsystems = _by_id(json_value, "subsystems", "Subsystem", SecurityDomainSubsystem)
         return info
+
+
+def _by_id(json_value: dict[str, Any], map_key: str, list_key: str, cls: Any) -> dict[str, Any]:
+    """``cls`` objects by ID: from the 10.8+ map under ``map_key``, else from the 10.1/10.2
+    list (or single object) under ``list_key``, keyed by each object's ``id``."""
+    mapped = json_value.get(map_key)
+    if isinstance(mapped, dict):
+        return {key: cls.from_json(value) for key, value in mapped.items()}
+    objects = (cls.from_json(item) for item in as_list(json_value.get(list_key)))
+    return {str(obj.id): obj for obj in objects}
 
 
 class InstallToken:
