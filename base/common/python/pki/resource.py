@@ -227,14 +227,15 @@ _SPEC = "pki.json"
 
 @dataclasses.dataclass(frozen=True)
 class _FieldSpec:
-    name: str | None  # the JSON name written (None: never sent, never read)
-    aliases: tuple[str, ...]  # other JSON names read (older servers' spellings)
-    item: Any  # a class whose from_json/to_json handle the value, or None
-    many: bool  # the value is a list of ``item``
-    decode: Callable[[Any], Any] | None
-    encode: Callable[[Any], Any] | None
-    show: bool  # part of repr()
-    convert: Callable[[Any], Any] | None  # applied to constructor values too
+    name: str | None = None  # the JSON name (None: the attribute's name)
+    aliases: tuple[str, ...] = ()  # other JSON names read (older servers' spellings)
+    item: Any = None  # a class whose from_json/to_json handle the value
+    many: bool = False  # the value is a list of ``item``
+    decode: Callable[[Any], Any] | None = None
+    encode: Callable[[Any], Any] | None = None
+    show: bool = False  # part of repr()
+    convert: Callable[[Any], Any] | None = None  # applied to constructor values too
+    local: bool = False  # never sent, never read
 
 
 def json_field(
@@ -263,10 +264,8 @@ def json_field(
     """
     if many and default_factory is None:
         default_factory = list
-    spec = _FieldSpec(
-        None if local else name, aliases, item, many, decode or convert, encode, show, convert
-    )
-    metadata = {_SPEC: (spec, local)}
+    spec = _FieldSpec(name, aliases, item, many, decode or convert, encode, show, convert, local)
+    metadata = {_SPEC: spec}
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -279,13 +278,11 @@ class _Schema:
         self.fields: list[tuple[str, _FieldSpec]] = []
         self.by_json_name: dict[str, tuple[str, _FieldSpec]] = {}
         for f in dataclasses.fields(cls):
-            spec, local = f.metadata.get(_SPEC, (None, False))
-            if spec is None:
-                spec = _FieldSpec(f.name, (), None, False, None, None, False, None)
-            elif spec.name is None and not local:
+            spec = f.metadata.get(_SPEC, _FieldSpec())
+            if spec.name is None and not spec.local:
                 spec = dataclasses.replace(spec, name=f.name)
             self.fields.append((f.name, spec))
-            if spec.name is not None:
+            if not spec.local:
                 for json_name in (spec.name, *spec.aliases):
                     self.by_json_name[json_name] = (f.name, spec)
         self.attributes = {name for name, _ in self.fields}
@@ -398,13 +395,13 @@ class JSONData:
         out: dict[str, Any] = {}
         for name, spec in schema.fields:
             value = getattr(self, name)
-            if spec.name is None or value is None:
+            if spec.local or value is None:
                 continue
             if read_as is not None and name not in read_as and value == []:
                 continue  # an empty list the server did not send
             if spec.encode is not None:
                 value = spec.encode(value)
-            out[(read_as or {}).get(name, spec.name)] = _encode(value)
+            out[(read_as or {}).get(name) or str(spec.name)] = _encode(value)
         for name, value in vars(self).items():
             if name in schema.attributes or name.startswith("_") or value is None:
                 continue
