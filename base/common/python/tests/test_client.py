@@ -508,3 +508,30 @@ def test_http_errors_still_raise(echo_server, sql_db):
     conn = connect(echo_server, sql_db, nickname="PKI Administrator")
     with pytest.raises(requests.exceptions.HTTPError):
         conn.delete("/")  # the echo server has no DELETE: 501
+
+
+def test_pki_client_authenticate_sets_http_basic():
+    client = PKIClient("https://ca.example.com:8443")
+    client.authenticate("caadmin", "Secret.123")
+    prepared = client.connection.session.prepare_request(
+        requests.Request("GET", "https://ca.example.com:8443/ca/v2/account/login")
+    )
+    assert prepared.headers["Authorization"] == "Basic Y2FhZG1pbjpTZWNyZXQuMTIz"
+    client.authenticate("caadmin", None)  # as upstream: both or nothing
+    assert client.connection.session.auth == ("caadmin", "Secret.123")
+    assert "Secret.123" not in repr(client) and "Secret.123" not in repr(client.connection)
+
+
+def test_pki_client_url_and_api_version_checks():
+    client = PKIClient("https://ca.example.com")
+    assert (client.url.scheme, client.url.hostname, client.connection.port) == (
+        "https", "ca.example.com", "443"
+    )
+    assert PKIClient("http://ca.example.com").connection.port == "80"
+    assert PKIClient("https://[::1]:8443", api_version="v1").api_path == "rest"
+    with pytest.raises(Exception, match="Unsupported server URL"):
+        PKIClient("ftp://ca.example.com")
+    with pytest.raises(Exception, match="Unknown API version 'v3'"):
+        PKIClient("https://ca.example.com", api_version="v3")
+    with pytest.raises(ValueError, match="PEM files or nssdb="):
+        client.set_client_auth("agent.pem", nssdb="sql:/tmp/db")
