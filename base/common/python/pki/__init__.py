@@ -16,14 +16,13 @@ first access.
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import re
-import secrets
 import string
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
+    import re
+
     from cryptography import x509
 
 __all__ = [
@@ -70,8 +69,6 @@ __all__ = [
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-logger = logging.getLogger(__name__)
 
 CONF_DIR = "/etc/pki"
 SHARE_DIR = "/usr/share/pki"
@@ -183,6 +180,8 @@ def get_info(name: str) -> str:
     Raises ``OSError`` when the file is missing (no Dogtag server package is installed) and
     ``PKIException`` when it has no such property.
     """
+    import re
+
     with open(PACKAGE_VERSION, encoding="utf-8") as version_file:
         for line in version_file:
             match = re.match(r"^\s*(\S*)\s*:\s*(.*)\s*$", line.rstrip("\n"))
@@ -209,6 +208,8 @@ def generate_password(charset: str = GEN_PASS_CHARSET, length: int = 12) -> str:
     shuffled, so that the result has at least three character classes in counted positions
     (NSS ignores a leading uppercase letter and a trailing digit). Uses ``secrets``.
     """
+    import secrets  # deferred, as the other heavier imports: ``import pki`` stays cheap
+
     rnd = secrets.SystemRandom()
     chars = [
         rnd.choice(group)
@@ -488,6 +489,8 @@ class PropertyFile:
         self.delimiter = delimiter
         self.quote = quote
         self.lines: list[str] = []
+        import re
+
         self._pattern = re.compile(
             r"^\s*([^{d}]*)\s*{d}\s*(.*)\s*$".format(d=re.escape(delimiter))
         )
