@@ -38,6 +38,7 @@ __all__ = [
     "ATTR_NAME_BY_OID",
     "RETRYABLE_EXCEPTIONS",
     "convert_x509_name_to_dn",
+    "escape_dn_value",
     "specification_version",
     "implementation_version",
     "get_info",
@@ -425,6 +426,7 @@ EXCEPTION_MAPPINGS.update(
         _JAVA_PREFIX + "system.ConnectorNotFoundException": ConnectorNotFoundException,
     }
 )
+
 
 def _exception_for(response: Any) -> PKIException | None:
     """The upstream exception a Dogtag JSON error body names, or None (not JSON, or no
