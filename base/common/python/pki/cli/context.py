@@ -24,8 +24,11 @@ import logging
 import os
 import socket
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TextIO
+
+import urllib3
 
 from pki.cli.options import cert_statuses, command_options_parent
 from pki.cli.output import Printer
@@ -105,11 +108,10 @@ def ask(question: str, details: str = "", stream: TextIO | None = None) -> str |
     out.write(question)
     out.flush()
     line = sys.stdin.readline() if sys.stdin is not None else ""
-    if not line:  # end of input: end the prompt line before any error
+    if not line or not stdin_is_tty():  # end the line a terminal would have ended
         out.write("\n")
         out.flush()
-        return None
-    return line.strip()
+    return line.strip() if line else None
 
 
 def confirm(
@@ -298,6 +300,9 @@ class CLIContext:
             return self._client
         client = PKIClient(self.url, api_version=self.api, verify=self.verify_server)
         self._stack.callback(client.close)
+        if not self.verify_server:  # said once by _verify_server, not at every request
+            self._stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         if self.nickname or self._database_exists():
             client.connection.set_authentication_nssdb(
                 self.nssdb_spec,

@@ -40,10 +40,12 @@ def one_line(text: str) -> str:
 
 
 def redact(text: str, secrets: Sequence[str | None]) -> str:
-    """``text`` with every secret replaced by asterisks."""
+    """``text`` with every secret replaced by asterisks (where it stands on its own: a
+    secret ``a`` leaves the word ``and`` alone)."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "********")
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
+            text = re.sub(pattern, "********", text)
     return text
 
 

@@ -289,7 +289,7 @@ class _Front:
             textwrap.fill(
                 "Every other command runs in the Java pki CLI, with the same global options, "
                 f"when it is installed ({JAVA_PACKAGE}); it is {self.java_status()}.",
-                90,
+                90, break_on_hyphens=False, break_long_words=False,
             ),
             textwrap.fill(
                 "Global options may also follow the command where the Java CLI accepts them "
@@ -297,7 +297,7 @@ class _Front:
                 "--ignore-cert-status, --reject-cert-status, --http-output, -v, --debug, and "
                 "--output-format. -c and -w put a password in the process list: prefer -C, "
                 "-f and -W.",
-                90,
+                90, break_on_hyphens=False, break_long_words=False,
             ),
         ]
         return "\n".join(out) + "\n"
