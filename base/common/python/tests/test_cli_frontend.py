@@ -413,6 +413,18 @@ def test_java_fallback(
     ]
 
 
+def test_options_only_java_has(pki: Run, fake_java: FakeJava, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python command given an option only its Java twin has runs in the Java CLI."""
+    ok(pki("-n", AGENT, "ca-cert-find", "--input", "search.xml", "--size", "3"))
+    assert fake_java.argv() == [*_java_prefix(fake_java), "-n", AGENT, "ca-cert-find",
+                                "--input", "search.xml", "--size", "3"]
+    # without the Java CLI it is a usage error naming the option
+    monkeypatch.setenv("PKI_LIB", str(tmp_path))
+    line = failed(pki("ca-cert-find", "--input", "search.xml"), status=2)
+    assert "unrecognized arguments: --input search.xml" in line
+
+
 def test_java_fallback_uses_pki_conf(
     pki: Run, fake_java: FakeJava, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

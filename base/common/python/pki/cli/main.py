@@ -6,7 +6,8 @@ The global options are the Java ``pki`` CLI's (``pki.cli.options``). Then:
 
 * ``pki --version``, ``pki --help`` / ``pki help``: this package's version and help;
 * ``pki help COMMAND``: the command's help (a module's command list for a module);
-* a command this package implements (``pki --help`` lists them) runs in Python;
+* a command this package implements (``pki --help`` lists them) runs in Python, unless it is
+  given an option only the Java CLI's command has and the Java CLI is installed;
 * a module (``pki ca``, ``pki ca-cert``) lists its commands, as the Java CLI does;
 * any other command, and ``pki`` alone (the Java CLI's shell), goes to the Java CLI with the
   same global options, when it is installed (``pki.cli.java``); otherwise the error says
@@ -342,6 +343,13 @@ class _Front:
             command_args = self.parser.parse_args([command, *rest])
         except SystemExit as exc:  # the command's --help
             return exc.code if isinstance(exc.code, int) else 0
+        except UsageError as exc:
+            # an option of the Java command that the Python one lacks (ca-cert-find --input,
+            # kra-key-archive --transport): the Java CLI runs the command, when installed
+            if "unrecognized arguments" not in str(exc) or isinstance(self.java(), str):
+                raise
+            logger.info("%s: %s; running it in the Java CLI", command, exc)
+            return self.run_java(global_args, [command, *rest])
         args = merge_command_options(global_args, command_args)
         check_usage(args)
         handler, previous_level = _install_logging(args)
