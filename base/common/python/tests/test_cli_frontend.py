@@ -402,6 +402,10 @@ def test_java_fallback(
     assert fake_java.argv()[len(_java_prefix(fake_java)):] == [
         "-c", "on-the-line", "-u", "caadmin", "-W", str(pwfile), "-v", "ca-user-show", "x",
     ]
+    # the database type goes by the environment, as pki.conf's NSS_DEFAULT_DB_TYPE
+    ok(pki("-d", f"dbm:{tmp_path}/old", "ca-user-find"))
+    assert fake_java.argv()[4:7] == ["-d", f"{tmp_path}/old", "ca-user-find"]
+    assert fake_java.calls()[-1]["db_type"] == "dbm"
     # the shell mode, help of a Java-only command, --output-format moved after the command
     ok(pki())
     assert fake_java.argv() == _java_prefix(fake_java)

@@ -8,6 +8,19 @@ modules from the Java CLI's command tree (``pki.cli.javacommands``), and hands e
 command to the Java CLI when it is installed (``pki.cli.java``). Output goes through
 ``pki.cli.output`` so that text looks like the Java CLI's and JSON is the server's.
 
+Adding a command: in a module with ``register(subparsers)``, call
+``pki.cli.context.add_command(subparsers, "ca-user-find", "Find users", run)`` (the Java
+CLI's name and description), add its options to the returned parser, and list the module in
+``pki.cli.main.COMMAND_MODULES``. ``run(ctx, args)`` gets a ``CLIContext`` (``ctx.client()``
+authenticated from the NSS database or with ``-u``, ``ctx.nssdb()``, ``ctx.printer``) and
+returns the exit status; failures raise (``CLIError`` for the CLI's own). Print with
+``ctx.printer``: ``json(data)`` when ``ctx.printer.is_json``, else ``message`` (a framed
+header), ``record``/``records`` (``[("Label", value), ...]``, None skipped) and
+``listing(records, "N entries found")`` (with ``Number of entries returned N``), formatting
+values with ``pki.cli.output.java_date``/``java_dn``/``java_string``. Questions go through
+``pki.cli.context.confirm``. The command then appears in ``pki --help``, in its module's
+listing (``pki ca-user``) and no longer goes to the Java CLI.
+
 ``CLI`` and ``CLIException`` are upstream's classes for building command trees; Dogtag's
 ``pki-server`` commands derive from them, so they keep upstream's attributes, methods and
 behaviour. Importing this package imports only the standard library.

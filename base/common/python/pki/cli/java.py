@@ -62,21 +62,27 @@ class JavaCLI:
         return command
 
     def run(
-        self, properties: Sequence[str], arguments: Sequence[str], secrets: Sequence[str] = ()
+        self,
+        properties: Sequence[str],
+        arguments: Sequence[str],
+        secrets: Sequence[str] = (),
+        environment: Mapping[str, str] | None = None,
     ) -> int:
-        """Run the Java CLI with this process's standard streams; its exit status."""
+        """Run the Java CLI with this process's standard streams (and ``environment`` on top
+        of the pki.conf variables); its exit status."""
         command = self.command(properties, arguments)
         if logger.isEnabledFor(logging.DEBUG):
             shown = ["********" if part in secrets else part for part in command]
             logger.debug("Java CLI: %s", " ".join(shown))
-        return subprocess.call(command, env={**os.environ, **self.environment})
+        env = {**os.environ, **self.environment, **(environment or {})}
+        return subprocess.call(command, env=env)
 
 
 class JavaCLINotFound(Exception):
     """The Java CLI is not installed; the message says what is missing."""
 
 
-def find_java_cli(variables: Mapping[str, str], db_type: str) -> JavaCLI:
+def find_java_cli(variables: Mapping[str, str]) -> JavaCLI:
     """The installed Java CLI, as pki.conf ``variables`` and the environment locate it.
 
     Raises ``JavaCLINotFound`` saying what is missing (Java, or ``pki-tools.jar``).
@@ -100,7 +106,6 @@ def find_java_cli(variables: Mapping[str, str], db_type: str) -> JavaCLI:
     if not os.path.isfile(jar):
         raise JavaCLINotFound(f"no {jar}")
     environment = {name: value for name, value in variables.items() if value is not None}
-    environment["NSS_DEFAULT_DB_TYPE"] = db_type
     return JavaCLI(
         java=java,
         pki_lib=pki_lib,

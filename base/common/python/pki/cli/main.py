@@ -51,7 +51,7 @@ from pki.cli.options import (
     merge_command_options,
     secret_values,
 )
-from pki.conf import ConfigError, load, load_tls_settings
+from pki.conf import ConfigError, TLSSettings, load, load_tls_settings
 from pki.nssdb import read_password_file
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
@@ -149,9 +149,8 @@ class _Front:
     def java(self) -> JavaCLI | str:
         """The installed Java CLI, or why there is none."""
         if self._java is None:
-            db_type = (self.variables.get("NSS_DEFAULT_DB_TYPE") or "sql").strip() or "sql"
             try:
-                self._java = find_java_cli(self.variables, db_type)
+                self._java = find_java_cli(self.variables)
             except JavaCLINotFound as exc:
                 self._java = str(exc)
         return self._java
@@ -167,20 +166,22 @@ class _Front:
         found = self.java()
         if isinstance(found, str):
             raise self._missing_java(arguments[0] if arguments else None, found)
-        java_args = self._java_defaults(args)
-        command = [*java_global_args(java_args), *arguments]
+        settings = load_tls_settings()
+        db_type, _, directory = nssdb_spec(args.nssdb, settings).partition(":")
+        command = [*java_global_args(self._java_defaults(args, settings, directory)), *arguments]
         if arguments and args.output_format:  # Java accepts it after the command only
             command += ["--output-format", args.output_format]
-        return found.run(args.properties or [], command, self.secrets)
+        return found.run(args.properties or [], command, self.secrets,
+                         {"NSS_DEFAULT_DB_TYPE": db_type})
 
-    def _java_defaults(self, args: argparse.Namespace) -> argparse.Namespace:
-        """``args`` with the pki.conf defaults the Python commands would use."""
+    def _java_defaults(
+        self, args: argparse.Namespace, settings: TLSSettings, directory: str
+    ) -> argparse.Namespace:
+        """``args`` with the pki.conf defaults the Python commands would use; ``-d`` as
+        the bare ``directory`` (the Java CLI takes no ``sql:``/``dbm:`` prefix)."""
         resolved = argparse.Namespace(**vars(args))
-        settings = load_tls_settings()
-        if args.nssdb:
-            resolved.nssdb = nssdb_spec(args.nssdb, settings).partition(":")[2]
-        elif self.variables.get("PKI_CLIENT_DATABASE"):
-            resolved.nssdb = settings.client_database
+        if args.nssdb or self.variables.get("PKI_CLIENT_DATABASE"):
+            resolved.nssdb = directory
         if not (args.password or args.password_file or args.password_conf):
             path = settings.client_password_file
             if path:
