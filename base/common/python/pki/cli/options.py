@@ -205,8 +205,9 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
 
 
 def _add(container: Any, option: GlobalOption, suppress: bool) -> None:
-    """Add ``option``; after the command (``suppress``) only its first spelling, so that a
-    command's own option of the same name (``ca-cert-show --output FILE``) is not shadowed."""
+    """Add ``option``; after the command (``suppress``) without the deprecated ``--output``
+    spelling of ``--http-output``, which is a command option there (``ca-cert-show
+    --output FILE``), as in the Java CLI."""
     kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help}
     if option.metavar is None:
         kwargs["action"] = "store_true"
@@ -218,7 +219,8 @@ def _add(container: Any, option: GlobalOption, suppress: bool) -> None:
             kwargs["choices"] = option.choices
     if suppress:
         kwargs["default"] = argparse.SUPPRESS
-    container.add_argument(*(option.flags[:1] if suppress else option.flags), **kwargs)
+    flags = [f for f in option.flags if not (suppress and f == "--output")]
+    container.add_argument(*flags, **kwargs)
 
 
 def build_global_parser() -> Parser:
