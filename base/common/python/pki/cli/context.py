@@ -257,6 +257,10 @@ class CLIContext:
             return {"password_file": self.password_file}
         return {}
 
+    def secrets(self) -> list[str]:
+        """The passwords this context holds, to keep out of messages."""
+        return [str(s) for s in (self.password, self._user_password) if s]
+
     @property
     def has_password(self) -> bool:
         return self.password is not None or self.password_file is not None

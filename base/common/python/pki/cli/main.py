@@ -32,7 +32,7 @@ import os
 import sys
 import textwrap
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pki
 from pki.cli import ca_cert, ca_cert_request, client, info, kra_key
@@ -366,7 +366,7 @@ class _Front:
             print_error("interrupted")
             return 130
         except Exception as exc:
-            secrets = [*self.secrets, *_context_secrets(ctx)]
+            secrets = [*self.secrets, *(ctx.secrets() if ctx is not None else ())]
             if args.verbose or args.debug:
                 sys.stderr.write(redact(traceback.format_exc(), secrets))
             print_error(describe_error(exc, ctx), secrets)
@@ -378,13 +378,6 @@ class _Front:
                 except Exception as exc:  # closing must not hide the command's own result
                     logger.debug("error while closing: %s", exc)
             _restore_logging(handler, previous_level)
-
-
-def _context_secrets(ctx: CLIContext | None) -> Iterator[str]:
-    if ctx is not None:
-        for secret in (ctx.password, getattr(ctx, "_user_password", None)):
-            if secret:
-                yield str(secret)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
