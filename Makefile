@@ -1,7 +1,7 @@
 # Quick start targets; each one installs what is missing first (scripts/setup.sh).
 PY := .venv/bin/python
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint packaging bench
 setup:
 	@bash scripts/setup.sh
 
@@ -14,6 +14,10 @@ lint: setup
 
 test: setup lint
 	$(PY) -m pytest -p no:cacheprovider
+
+# the wheel in a fresh venv, the RPM spec with rpmspec and rpmlint (CI runs it before test)
+packaging: setup
+	bash scripts/check-packaging.sh
 
 bench: setup
 	$(PY) -m pip install -q -r bench/requirements.txt

@@ -21,7 +21,10 @@ setup(
         "cryptography>=39.0",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff", "mypy", "types-requests"],
+        # build, setuptools and wheel: scripts/check-packaging.sh builds the wheel offline
+        "test": [
+            "pytest>=7", "ruff", "mypy", "types-requests", "build", "setuptools>=61", "wheel",
+        ],
         "bench": ["matplotlib"],
     },
     classifiers=[

@@ -32,6 +32,10 @@ class Version:
     in comparisons, as upstream. Instances are deliberately not hashable (upstream's are not).
     """
 
+    major: int
+    minor: int
+    patch: int
+
     def __init__(self, obj: str | Version) -> None:
         if isinstance(obj, Version):
             self.major, self.minor, self.patch = obj.major, obj.minor, obj.patch

@@ -1,13 +1,14 @@
 """The ``pki`` command-line client against the Dogtag test server.
 
 Commands run in-process through ``pki.cli.main.main([...])`` (output captured with capsys),
-and once as ``python -m pki.cli`` in a subprocess without a terminal, to check the exit status
-and the single ``ERROR:`` line a script sees. Agent commands authenticate from the server's
+or as ``python -m pki.cli`` subprocesses where a real pipe, a real terminal-less standard
+input or the exit status a script sees matter. Agent commands authenticate from the server's
 NSS database (``-d``, ``-f password.conf``, ``-n 'PKI Administrator'``), and the server's CA
 is trusted from that same database (no CA bundle is ever passed).
 
 The session server is shared with other modules: every test uses its own subject names and
-client key IDs, and never assumes it sees the only records.
+client key IDs, and never assumes it sees the only records. The fixtures and helpers here are
+imported by the other ``test_cli_*`` modules.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +29,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pki.cli.main import main
 from pki.testing.server import DogtagTestServer
@@ -35,13 +37,32 @@ from pki.testing.server import DogtagTestServer
 AGENT = "PKI Administrator"
 
 
+SRC = str(Path(__file__).resolve().parents[1])
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No pki.conf or PKI_CLIENT_* variable of the person running the tests leaks in."""
+    """No pki.conf, PKI_* or Java variable of the person running the tests leaks in; dates
+    print in UTC (the CLI uses the local time zone, as the Java CLI does)."""
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     for name in list(os.environ):
-        if name.startswith(("PKI_CLIENT_", "SSL_", "NSS_DEFAULT_DB_TYPE")):
+        if name.startswith(("PKI_", "SSL_", "NSS_DEFAULT_DB_TYPE", "JAVA_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("PKI_LIB", str(tmp_path_factory.mktemp("no-java-cli")))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+def run_pki(
+    *argv: str, input: str | None = None, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """``python -m pki.cli ARGV`` in a subprocess (standard input: ``input``, else none)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pki.cli", *argv],
+        input=input, stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": SRC, **(env or {})}, **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +134,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def write_csr(directory: Path, cn: str) -> tuple[Path, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
+def write_csr(
+    directory: Path, cn: str, key_type: str = "ec"
+) -> tuple[Path, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey]:
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    if key_type == "rsa":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
@@ -125,13 +152,15 @@ def write_csr(directory: Path, cn: str) -> tuple[Path, ec.EllipticCurvePrivateKe
     return path, key
 
 
-def enroll(pki: Run, anon: list[str], agent: list[str], directory: Path, cn: str) -> str:
+def enroll(
+    pki: Run, anon: list[str], agent: list[str], directory: Path, cn: str, key_type: str = "ec"
+) -> str:
     """Submit (anonymously) and approve (as agent) a caServerCert request; the serial."""
-    csr, _ = write_csr(directory, cn)
+    csr, _ = write_csr(directory, cn, key_type)
     submitted = ok(pki(*anon, "ca-cert-request-submit", "--profile", "caServerCert",
                        "--csr-file", str(csr)))
     request_id = submitted.field("Request ID")
-    approved = ok(pki(*agent, "ca-cert-request-review", request_id, "--action", "approve"))
+    approved = ok(pki(*agent, "ca-cert-request-approve", request_id, "--force"))
     return approved.field("Certificate ID")
 
 
@@ -185,7 +214,7 @@ def test_request_approve_show_find_revoke(
     assert request_id in pending.fields("Request ID")
 
     approved = ok(pki(*agent, "ca-cert-request-review", request_id, "--action", "approve"))
-    assert f'Approved certificate request "{request_id}"' in approved.out
+    assert f"Approved certificate request {request_id}\n" in approved.out
     assert approved.field("Request Status") == "complete"
     serial = approved.field("Certificate ID")
 
@@ -204,15 +233,22 @@ def test_request_approve_show_find_revoke(
 
     found = ok(pki(*anon, "ca-cert-find", "--name", cn))
     assert found.fields("Serial Number") == [serial]
-    assert "1 entries matched" in found.out
+    assert "\n1 entries found\n" in found.out
 
     revoked = ok(pki(*agent, "ca-cert-revoke", serial, "--reason", "key_compromise", "--force"))
     assert f'Revoked certificate "{serial}"' in revoked.out
     assert revoked.field("Status") == "REVOKED"
-    assert revoked.field("Revocation Reason") == "Key_Compromise"
+    assert revoked.field("Revoked By") == AGENT
     data = json.loads(ok(pki(*anon, "--output-format", "json", "ca-cert-find", "--name", cn,
                              "--status", "revoked")).out)
     assert [e["id"] for e in data["entries"]] == [serial]
+    shown = json.loads(ok(pki(*anon, "ca-cert-show", serial, "--output-format", "json")).out)
+    assert shown["RevocationReason"] == 1  # Key_Compromise
+
+    # revoking again: the server's "#<hex>" is shown as 0x<hex>, like every other ID
+    line = failed(pki(*agent, "ca-cert-revoke", serial, "--force"))
+    assert f"Unable to revoke certificate {serial}:" in line
+    assert f"certificate {serial} has already been revoked" in line and "#" not in line
 
 
 def test_hold_and_release(pki: Run, anon: list[str], agent: list[str], tmp_path: Path) -> None:
@@ -220,50 +256,80 @@ def test_hold_and_release(pki: Run, anon: list[str], agent: list[str], tmp_path:
     held = ok(pki(*agent, "ca-cert-hold", serial, "--comments", "lost laptop", "--force"))
     assert f'Placed certificate "{serial}" on-hold' in held.out
     assert held.field("Status") == "REVOKED"
-    assert held.field("Revocation Reason") == "Certificate_Hold"
+    shown = json.loads(ok(pki(*anon, "--output-format", "json", "ca-cert-show", serial)).out)
+    assert shown["RevocationReason"] == 6  # Certificate_Hold
     released = ok(pki(*agent, "ca-cert-release-hold", serial, "--force"))
     assert f'Placed certificate "{serial}" off-hold' in released.out
     assert released.field("Status") == "VALID"
 
 
-class _FakeTTY(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_revoke_asks_on_a_terminal(
+def test_revoke_asks_first(
     pki: Run, anon: list[str], agent: list[str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     serial = enroll(pki, anon, agent, tmp_path, unique("cli-ask"))
-    monkeypatch.setattr(sys, "stdin", _FakeTTY("n\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
     declined = pki(*agent, "ca-cert-revoke", serial)
     assert declined.status == 1
-    assert "(y/N)?" in declined.err
-    assert "ERROR: not confirmed: nothing done" in declined.err
+    # as the Java CLI: what is about to happen, then the question, on standard output
+    assert declined.out.startswith(f"Revoking certificate:\n  Serial Number: {serial}\n")
+    assert "Are you sure (Y/N)? " in declined.out
+    assert f"ERROR: Unable to revoke certificate {serial}: not confirmed" in declined.err
     assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "VALID"
 
-    monkeypatch.setattr(sys, "stdin", _FakeTTY("y\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
     accepted = pki(*agent, "ca-cert-revoke", serial)
     assert accepted.status == 0, accepted.err
-    assert accepted.field("Status") == "REVOKED"
+    # the certificate before (in the question) and after (the result)
+    assert accepted.fields("Status") == ["VALID", "REVOKED"]
+    assert f'Revoked certificate "{serial}"' in accepted.out
 
 
-def test_subprocess_revoke_without_tty_needs_force(
+def test_echo_y_into_revoke(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path
+) -> None:
+    """The answer comes from standard input also when it is a pipe (``echo y | pki ...``)."""
+    serial = enroll(pki, anon, agent, tmp_path, unique("cli-pipe"))
+    declined = run_pki(*agent, "ca-cert-hold", serial, input="n\n")
+    assert declined.returncode == 1
+    assert "Placing certificate on-hold:" in declined.stdout
+    assert declined.stderr.count("ERROR: ") == 1 and "not confirmed" in declined.stderr
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "VALID"
+
+    accepted = run_pki(*agent, "ca-cert-hold", serial, input="y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert f'Placed certificate "{serial}" on-hold' in accepted.stdout
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "REVOKED"
+
+
+def test_no_answer_needs_force(
     anon: list[str], agent: list[str], pki: Run, tmp_path: Path
 ) -> None:
     serial = enroll(pki, anon, agent, tmp_path, unique("cli-notty"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "pki.cli", *agent, "ca-cert-revoke", serial],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-    )
+    proc = run_pki(*agent, "ca-cert-revoke", serial)  # standard input: /dev/null
     assert proc.returncode == 1
-    assert proc.stdout == ""
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("ERROR: ") and "pass --force" in lines[0]
+    assert lines[0].startswith("ERROR: ") and "no answer" in lines[0] and "--force" in lines[0]
     assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "VALID"
+
+    forced = run_pki(*agent, "ca-cert-revoke", serial, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "Are you sure" not in forced.stdout
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Status") == "REVOKED"
+
+
+def test_several_serials_go_on_after_a_failure(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path
+) -> None:
+    first = enroll(pki, anon, agent, tmp_path, unique("cli-many"))
+    second = enroll(pki, anon, agent, tmp_path, unique("cli-many"))
+    result = pki(*agent, "ca-cert-hold", first, "0x7ffffff3", second, "--force")
+    assert result.status == 1
+    assert result.err.count("ERROR: ") == 1
+    assert "Unable to hold certificate 0x7ffffff3" in result.err
+    assert f'Placed certificate "{first}" on-hold' in result.out
+    assert f'Placed certificate "{second}" on-hold' in result.out
 
 
 # -- KRA --------------------------------------------------------------------------------------

@@ -1,154 +1,333 @@
-"""``pki ca-cert-request-*``: submit, show, find and review certificate requests.
+"""``pki ca-cert-request-*``: submit, show, find, review and act on certificate requests.
 
-Submitting and showing are anonymous (whether a request then needs an agent depends on the
-profile); finding and reviewing need an agent (``-n``). Request IDs are printed in ``0x`` hex
-as the 11.x Java CLI does, and accepted in hex or decimal.
+Output and options as the Java CLI's ``CACertRequestCLI`` and its ``Submit``, ``Show``,
+``Find``, ``Review`` and action commands (``approve``, ``reject``, ``cancel``, ``update``,
+``validate``, ``assign``, ``unassign``). Submitting and showing are anonymous (whether a
+request then needs an agent depends on the profile); finding, reviewing and acting need an
+agent (``-n``). Request IDs are printed in ``0x`` hex and accepted in hex or decimal.
+
+``ca-cert-request-review ID`` without ``--action`` shows the request and asks for the action
+on standard input, as the Java CLI does; ``--output-file FILE`` saves the request (JSON)
+for ``ca-cert-request-<action> ID --input-file FILE`` instead. The action commands show the
+request and ask ``Are you sure (y/N)?`` unless ``--force`` or ``--input-file``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
-from pki.cert import CertClient, CertRequestInfo
-from pki.cli.context import CLIContext, CLIError, add_command
-from pki.cli.output import Record
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+from pki.cert import CertClient, CertEnrollmentRequest, CertRequestInfo, CertReviewResponse
+from pki.cli.context import CLIContext, CLIError, add_command, ask, confirm
+from pki.cli.output import Record, java_date, java_dn, java_string
 from pki.resource import hex_id
 
 REQUEST_STATUSES = (
-    "begin", "pending", "approved", "svc_pending", "canceled", "rejected", "complete",
+    "begin", "pending", "approved", "svc_pending", "canceled", "rejected", "complete", "all",
 )
-REQUEST_TYPES = ("enrollment", "renewal", "revocation", "unrevocation")
-#: review action -> what the result message says
-REVIEW_ACTIONS = {
-    "approve": "Approved",
-    "reject": "Rejected",
-    "cancel": "Canceled",
-    "update": "Updated",
-    "validate": "Validated",
-    "assign": "Assigned",
-    "unassign": "Unassigned",
+REQUEST_TYPES = ("enrollment", "renewal", "revocation", "unrevocation", "all")
+#: action -> (what the result message says, description of its command)
+ACTIONS = {
+    "approve": ("Approved", "Approve certificate request"),
+    "reject": ("Rejected", "Reject certificate request"),
+    "cancel": ("Canceled", "Cancel certificate request"),
+    "update": ("Updated", "Update certificate request"),
+    "validate": ("Validated", "Validate certificate request"),
+    "assign": ("Assigned", "Assign certificate request"),
+    "unassign": ("Unassigned", "Unassign certificate request"),
 }
+_DN_TYPES = {"E": NameOID.EMAIL_ADDRESS, "UID": NameOID.USER_ID}
 
 
 def register(subparsers: Any) -> None:
-    submit = add_command(
-        subparsers, "ca-cert-request-submit", "Submit a certificate request", submit_request
-    )
-    submit.add_argument("--profile", required=True, help="enrollment profile, e.g. caServerCert")
-    submit.add_argument("--csr-file", required=True, metavar="FILE", help="PEM CSR file")
-    submit.add_argument(
-        "--request-type", default="pkcs10", choices=("pkcs10", "crmf", "cmc"),
-        help="CSR format (default: pkcs10)",
-    )
-
-    show = add_command(
-        subparsers, "ca-cert-request-show", "Show a certificate request", show_request
-    )
-    show.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)")
-
     find = add_command(
-        subparsers, "ca-cert-request-find", "Find certificate requests (agent)", find_requests
+        subparsers, "ca-cert-request-find", "Find certificate requests", find_requests
     )
     find.add_argument("--status", type=str.lower, choices=REQUEST_STATUSES, help="request state")
     find.add_argument("--type", type=str.lower, choices=REQUEST_TYPES, help="request type")
     find.add_argument("--start", help="first request ID")
     find.add_argument("--size", type=int, help="page size")
     find.add_argument("--maxResults", type=int, help="maximum results")
-    find.add_argument("--maxTime", type=int, help="maximum search time (seconds)")
+    find.add_argument(
+        "--maxTime", "--timeout", dest="maxTime", type=int, help="search timeout (seconds)"
+    )
+
+    show = add_command(
+        subparsers, "ca-cert-request-show", "Show certificate request", show_request
+    )
+    show.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)")
+
+    submit = add_command(
+        subparsers, "ca-cert-request-submit", "Submit certificate request", submit_request
+    )
+    submit.add_argument("--profile", required=True, help="enrollment profile, e.g. caServerCert")
+    submit.add_argument("--csr-file", metavar="FILE", help="file holding the CSR")
+    submit.add_argument(
+        "--request-type", default="pkcs10", choices=("pkcs10", "crmf", "cmc"),
+        help="CSR type (default: pkcs10)",
+    )
+    submit.add_argument(
+        "--request-format", default="PEM", type=str.upper, choices=("PEM", "DER"),
+        help="CSR file format (default: PEM)",
+    )
+    submit.add_argument(
+        "--subject", metavar="DN",
+        help="subject DN for the profile's Subject Name input (default: the CSR's subject)",
+    )
+    submit.add_argument("--renewal", action="store_true", help="submit a renewal request")
+    submit.add_argument("--serial", help="serial number of the certificate to renew")
+    submit.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
 
     review = add_command(
-        subparsers, "ca-cert-request-review", "Review a certificate request (agent)",
-        review_request,
+        subparsers, "ca-cert-request-review", "Review certificate request", review_request
     )
     review.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)")
     review.add_argument(
-        "--action", required=True, type=str.lower, choices=tuple(REVIEW_ACTIONS),
-        help="what to do with the request",
+        "--action", type=str.lower, choices=tuple(ACTIONS),
+        help="deprecated (use ca-cert-request-ACTION): what to do, without asking",
+    )
+    review.add_argument(
+        "--output-file", metavar="FILE", help="save the request (JSON) to FILE and stop"
     )
 
+    for action, (_, description) in ACTIONS.items():
+        command = add_command(
+            subparsers, f"ca-cert-request-{action}", description, _action_command(action)
+        )
+        command.add_argument(
+            "request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)"
+        )
+        command.add_argument(
+            "--input-file", metavar="FILE",
+            help="the request as saved by ca-cert-request-review --output-file (edited)",
+        )
+        command.add_argument("--force", action="store_true", help="do not ask for confirmation")
 
-def request_record(info: CertRequestInfo) -> Record:
-    """A request as the Java CLI shows it."""
-    return [
-        ("Request ID", _hex_or_raw(info.request_id)),
-        ("Type", info.request_type),
-        ("Request Status", info.request_status),
-        ("Operation Result", info.operation_result),
-        ("Certificate ID", info.cert_id),
-        ("Reason", info.error_message),
-    ]
+
+# -- records -------------------------------------------------------------------------------
 
 
-def _hex_or_raw(value: Any) -> Any:
+def _hex(value: Any) -> Any:
     try:
         return hex_id(value, "request ID") if value is not None else None
     except ValueError:
         return value
 
 
-def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Fill the profile's template with the CSR and submit it."""
-    csr = Path(args.csr_file).expanduser().read_text(encoding="ascii")
-    if args.request_type == "pkcs10" and "CERTIFICATE REQUEST-----" not in csr:
-        raise CLIError(f"{args.csr_file} holds no PEM certificate request")
-    certs = CertClient(ctx.client())
-    request = certs.create_enrollment_request(
-        args.profile, {"cert_request_type": args.request_type, "cert_request": csr}
+def request_record(info: CertRequestInfo) -> Record:
+    """A request as the Java CLI's ``CACertRequestCLI.printCertRequestInfo`` prints it."""
+    return [
+        ("Request ID", _hex(info.request_id)),
+        ("Type", java_string(info.request_type)),
+        ("Request Status", java_string(info.request_status)),
+        ("Operation Result", java_string(info.operation_result)),
+        ("Reason", info.error_message),
+        ("Certificate ID", _hex(info.cert_id)),
+        ("Creation Time", java_string(java_date(getattr(info, "creationTime", None)))),
+        ("Modification Time", java_string(java_date(getattr(info, "modificationTime", None)))),
+    ]
+
+
+def review_lines(review: CertReviewResponse) -> list[str]:
+    """A request under review as ``CACertRequestCLI.printCertReviewResponse`` prints it."""
+    lines = [
+        f"  Request ID: {_hex(review.request_id)}",
+        f"  Profile: {java_string(review.profile_name)}",
+        f"  Type: {java_string(review.request_type)}",
+        f"  Status: {java_string(review.request_status)}",
+    ]
+    for profile_input in review.inputs:
+        lines += ["", f"  {profile_input.name}:"]
+        values = [
+            f"    {a.name}: {str(a.value).strip()}"
+            for a in profile_input.attributes
+            if a.value is not None and str(a.value).strip()
+        ]
+        lines += values or ["    none"]
+    return lines
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def find_requests(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """List requests, filtered by state and type (the agent view)."""
+    infos = CertClient(ctx.client()).list_requests(
+        request_status=None if args.status == "all" else args.status,
+        request_type=None if args.type == "all" else args.type,
+        from_request_id=args.start,
+        size=args.size,
+        max_results=args.maxResults,
+        max_time=args.maxTime,
     )
-    infos = certs.submit_enrollment_request(request)
+    entries = list(infos)
     if ctx.printer.is_json:
-        ctx.printer.json({"total": len(infos), "entries": list(infos)})
+        ctx.printer.json({"total": infos.total, "entries": entries})
+        return 0
+    total = infos.total if infos.total is not None else len(entries)
+    ctx.printer.listing(
+        [request_record(i) for i in entries], f"{total} entries matched", stop_if_none=total == 0
+    )
+    return 0
+
+
+def show_request(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Show a request's state (and its certificate ID once issued)."""
+    request_id = hex_id(args.request_id, "certificate request ID")
+    info = CertClient(ctx.client()).get_request(request_id)
+    if ctx.printer.is_json:
+        ctx.printer.json(info)
+        return 0
+    ctx.printer.message(f'Certificate request "{request_id}"')
+    ctx.printer.record(request_record(info))
+    return 0
+
+
+def _read_csr(args: argparse.Namespace) -> tuple[str | None, x509.CertificateSigningRequest | None]:
+    """The CSR as the text to send, and parsed when it is PKCS #10."""
+    if args.csr_file is None:
+        return None, None
+    data = Path(args.csr_file).expanduser().read_bytes()
+    if args.request_type != "pkcs10":
+        return data.decode("ascii"), None
+    try:
+        if args.request_format == "DER":
+            csr = x509.load_der_x509_csr(data)
+        else:
+            csr = x509.load_pem_x509_csr(data)
+    except ValueError:
+        raise CLIError(
+            f"{args.csr_file} holds no {args.request_format} PKCS #10 certificate request"
+        ) from None
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii"), csr
+
+
+def _fill_subject(request: CertEnrollmentRequest, subject: x509.Name) -> None:
+    """Fill the profile's Subject Name input (``subject``, ``sn_cn``, ``sn_o``, ...)."""
+    profile_input = request.get_input("Subject Name")
+    if profile_input is None:
+        return
+    values: dict[str, str] = {}
+    short_names = {oid: short for short, oid in _DN_TYPES.items()}
+    for rdn in subject.rdns:
+        part = next(iter(rdn))
+        name = short_names.get(part.oid, part.rfc4514_attribute_name)
+        values.setdefault(f"sn_{name.lower()}", str(part.value))
+    values["subject"] = java_dn(subject)
+    for attribute in profile_input.attributes:
+        if attribute.name in values:
+            attribute.value = values[attribute.name]
+
+
+def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Fill the profile's template with the CSR (and subject, renewal serial) and submit."""
+    csr_text, csr = _read_csr(args)
+    subject: x509.Name | None = csr.subject if csr is not None else None
+    if args.subject:
+        try:
+            subject = x509.Name.from_rfc4514_string(args.subject, _DN_TYPES)
+        except ValueError as exc:
+            raise CLIError(f"--subject {args.subject!r}: not a DN ({exc})", exit_code=2) from None
+    certs = CertClient(ctx.client())
+    values: dict[str, Any] = {"cert_request_type": args.request_type}
+    if csr_text is not None:
+        values["cert_request"] = csr_text
+    if args.serial is not None:
+        values["serial_num"] = args.serial
+    request = certs.create_enrollment_request(args.profile, values)
+    request.renewal = bool(args.renewal)
+    if args.serial is not None:
+        request.serial_number = hex_id(args.serial, "serial number")
+    if subject is not None:
+        _fill_subject(request, subject)
+    infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    if ctx.printer.is_json:
+        ctx.printer.json({"total": len(infos), "entries": infos})
     else:
-        ctx.printer.records(
-            [request_record(i) for i in infos], header="Submitted certificate request"
-        )
+        ctx.printer.message("Submitted certificate request")
+        ctx.printer.records([request_record(i) for i in infos])
     failed = [i for i in infos if i.operation_result == "error"]
     if failed:
         raise CLIError(failed[0].error_message or "the CA refused the request")
     return 0
 
 
-def show_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Show a request's state (and its certificate ID once issued)."""
-    info = CertClient(ctx.client()).get_request(args.request_id)
+def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
+         review: CertReviewResponse) -> int:
+    """Perform ``action`` on the reviewed request, then print its new state as Java does."""
+    getattr(certs, f"{action}_request")(request_id, review)
+    info = certs.get_request(request_id)
     if ctx.printer.is_json:
         ctx.printer.json(info)
         return 0
-    ctx.printer.message(f'Certificate request "{_hex_or_raw(info.request_id)}"')
+    ctx.printer.message(f"{ACTIONS[action][0]} certificate request {request_id}")
     ctx.printer.record(request_record(info))
-    return 0
-
-
-def find_requests(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """List requests, filtered by state and type (the agent view)."""
-    infos = CertClient(ctx.client()).list_requests(
-        request_status=args.status,
-        request_type=args.type,
-        from_request_id=args.start,
-        size=args.size,
-        max_results=args.maxResults,
-        max_time=args.maxTime,
-    )
-    if ctx.printer.is_json:
-        ctx.printer.json({"total": infos.total, "entries": list(infos)})
-        return 0
-    total = infos.total if infos.total is not None else len(infos)
-    ctx.printer.listing([request_record(i) for i in infos], f"{total} entries matched")
     return 0
 
 
 def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Review a request (getting its nonce) and act on it in the same session."""
+    """Review a request (getting its nonce), then act on it in the same session."""
+    request_id = hex_id(args.request_id, "certificate request ID")
+    if args.action and args.output_file:
+        raise CLIError("--action and --output-file are mutually exclusive", exit_code=2)
     certs = CertClient(ctx.client())
-    review = certs.review_request(args.request_id)
-    getattr(certs, f"{args.action}_request")(args.request_id, review)
-    info = certs.get_request(args.request_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(info)
+    review = certs.review_request(request_id)
+    out = ctx.printer.prompt_stream
+    if args.action is None:
+        rule = "-" * len(f"Retrieved certificate request {request_id}")
+        out.write(f"{rule}\nRetrieved certificate request {request_id}\n{rule}\n")
+        out.write("\n".join(review_lines(review)) + "\n\n")
+    if args.output_file:
+        Path(args.output_file).expanduser().write_text(
+            json.dumps(review.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        out.write(
+            f"Please review the certificate request in {args.output_file}.\n"
+            "Update the file if necessary, then execute:\n\n"
+            f"  $ pki ... ca-cert-request-<action> {request_id} --input-file {args.output_file}"
+            f"\n\nAvailable actions: {', '.join(ACTIONS)}\n"
+        )
         return 0
-    rid = _hex_or_raw(info.request_id or args.request_id)
-    ctx.printer.message(f'{REVIEW_ACTIONS[args.action]} certificate request "{rid}"')
-    ctx.printer.record(request_record(info))
-    return 0
+    action = args.action
+    while action is None:
+        answer = ask(f"Action ({'/'.join(ACTIONS)}): ", stream=out)
+        if answer is None:
+            raise CLIError("no action given on standard input: nothing done")
+        if not answer:
+            return 0  # as the Java CLI: an empty answer does nothing
+        if answer.lower() in ACTIONS:
+            action = answer.lower()
+        else:
+            out.write(f"Invalid action: {answer}\n")
+    return _act(ctx, certs, request_id, action, review)
+
+
+def _action_command(action: str) -> Any:
+    def run(ctx: CLIContext, args: argparse.Namespace) -> int:
+        request_id = hex_id(args.request_id, "certificate request ID")
+        certs = CertClient(ctx.client())
+        review = certs.review_request(request_id)
+        if args.input_file is None:
+            details = "\n".join(review_lines(review)) + "\n"
+            confirm("Are you sure", args.force, f"{action} request {request_id}", details,
+                    stream=ctx.printer.prompt_stream)
+        else:
+            path = Path(args.input_file).expanduser()
+            try:
+                edited = CertReviewResponse.from_json(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError) as exc:
+                raise CLIError(f"{path}: not a saved certificate request ({exc})") from None
+            if _hex(edited.request_id) != request_id:
+                raise CLIError(f"Incorrect certificate request in {path}")
+            edited.nonce = review.nonce  # the nonce of this session
+            review = edited
+        return _act(ctx, certs, request_id, action, review)
+
+    run.__doc__ = f"{ACTIONS[action][1]} (review it for the nonce, then {action} it)."
+    return run

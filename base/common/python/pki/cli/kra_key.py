@@ -1,5 +1,8 @@
 """``pki kra-key-*``: find, show, archive and retrieve secrets in the KRA (agent, ``-n``).
 
+Output as the Java CLI's ``KRAKeyCLI`` (``printKeyInfo``, ``printKeyRequestInfo``),
+``KRAKeyFindCLI``, ``KRAKeyShowCLI``, ``KRAKeyArchiveCLI`` and ``KRAKeyRetrieveCLI``.
+
 Secrets travel wrapped: this client makes a session key, wraps it with the KRA's transport
 certificate (fetched from the KRA) and encrypts the secret with it (``pki.key``). Archived
 data, from ``--input-data`` or ``--passphrase``, is stored as the ``passPhrase`` data type, a
@@ -17,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from pki.cli.context import CLIContext, CLIError, add_command
-from pki.cli.output import Record
+from pki.cli.output import Record, base64_block, java_date, java_string
 from pki.key import KeyClient, KeyInfo, KeyRequestInfo
 from pki.resource import hex_id
 
 
 def register(subparsers: Any) -> None:
-    find = add_command(subparsers, "kra-key-find", "Find archived keys", find_keys)
+    find = add_command(subparsers, "kra-key-find", "Find keys", find_keys)
     find.add_argument("--clientKeyID", help="client key ID")
     find.add_argument("--status", type=str.lower, choices=("active", "inactive"))
     find.add_argument("--maxResults", type=int, help="maximum results")
@@ -33,18 +36,19 @@ def register(subparsers: Any) -> None:
     find.add_argument("--realm", help="authorization realm")
     find.add_argument("--owner", help="key owner")
 
-    show = add_command(subparsers, "kra-key-show", "Show an archived key's record", show_key)
+    show = add_command(subparsers, "kra-key-show", "Get key", show_key)
     show.add_argument("key_id", metavar="KEY_ID", nargs="?", help="key ID (decimal or 0x hex)")
     show.add_argument("--clientKeyID", help="show the active key of this client key ID")
 
-    archive = add_command(subparsers, "kra-key-archive", "Archive a secret", archive_key)
+    archive = add_command(subparsers, "kra-key-archive", "Archive a secret in the DRM.",
+                          archive_key)
     archive.add_argument("--clientKeyID", required=True, help="client key ID")
     source = archive.add_mutually_exclusive_group(required=True)
     source.add_argument("--input-data", metavar="FILE", help="file holding the secret")
     source.add_argument("--passphrase", help="passphrase to archive")
     archive.add_argument("--realm", help="authorization realm")
 
-    retrieve = add_command(subparsers, "kra-key-retrieve", "Retrieve a secret", retrieve_key)
+    retrieve = add_command(subparsers, "kra-key-retrieve", "Retrieve key", retrieve_key)
     which = retrieve.add_mutually_exclusive_group(required=True)
     which.add_argument("--keyID", help="key ID (decimal or 0x hex)")
     which.add_argument("--requestID", help="ID of an approved recovery request")
@@ -52,9 +56,9 @@ def register(subparsers: Any) -> None:
 
 
 def key_record(info: KeyInfo) -> Record:
-    """A key record as the Java CLI shows it."""
+    """A key record as the Java CLI's ``KRAKeyCLI.printKeyInfo`` prints it."""
     return [
-        ("Key ID", info.get_key_id()),
+        ("Key ID", java_string(info.get_key_id())),
         ("Client Key ID", info.client_key_id),
         ("Status", info.status),
         ("Algorithm", info.algorithm),
@@ -65,12 +69,16 @@ def key_record(info: KeyInfo) -> Record:
 
 
 def _request_record(info: KeyRequestInfo) -> Record:
+    """A request as the Java CLI's ``KRAKeyCLI.printKeyRequestInfo`` prints it."""
     request_id = info.get_request_id()
     return [
         ("Request ID", hex_id(request_id) if request_id and request_id.isdigit() else request_id),
         ("Key ID", info.get_key_id()),
         ("Type", info.request_type),
         ("Status", info.request_status),
+        ("Realm", info.realm),
+        ("Creation Time", java_string(java_date(getattr(info, "creationTime", None)))),
+        ("Modification Time", java_string(java_date(getattr(info, "modificationTime", None)))),
     ]
 
 
@@ -84,7 +92,8 @@ def find_keys(ctx: CLIContext, args: argparse.Namespace) -> int:
     if ctx.printer.is_json:
         ctx.printer.json({"total": keys.total, "entries": list(keys)})
         return 0
-    ctx.printer.listing([key_record(k) for k in keys], f"{len(keys)} key(s) matched")
+    entries = list(keys)
+    ctx.printer.listing([key_record(k) for k in entries], f"{len(entries)} key(s) matched")
     return 0
 
 
@@ -101,6 +110,11 @@ def show_key(ctx: CLIContext, args: argparse.Namespace) -> int:
         ctx.printer.json(info)
         return 0
     ctx.printer.record(key_record(info))
+    if info.public_key:
+        ctx.printer.line("  Public Key: ")
+        ctx.printer.line()
+        ctx.printer.line(base64_block(info.public_key))
+        ctx.printer.line()
     return 0
 
 
@@ -159,14 +173,15 @@ def retrieve_key(ctx: CLIContext, args: argparse.Namespace) -> int:
                   "size": key.size, "outputFile": args.output_data, "data": encoded}
         ctx.printer.json({k: v for k, v in result.items() if v is not None})
         return 0
-    ctx.printer.message("Retrieved key information")
+    request_id = key.request_id
+    ctx.printer.message("Retrieve Key Information")
     ctx.printer.record(
         [
-            ("Key ID", key_id),
-            ("Request ID", args.requestID),
+            ("Recovery Request ID", hex_id(request_id) if request_id else None),
             ("Key Algorithm", key.algorithm),
             ("Key Size", key.size),
-            ("Output File", args.output_data),
+            ("Nonce data", base64.b64encode(key.nonce_data).decode() if key.nonce_data else None),
+            ("Output", args.output_data),
             ("Actual archived data", encoded),
         ]
     )

@@ -1,248 +1,417 @@
-"""``pki``: the argparse front end, global options, and the one-line error contract.
+"""``pki``: the front end that runs a command in Python, or hands it to the Java CLI.
 
-    pki [-d NSSDB] [-c PASSWORD | -C PASSWORD_FILE | -f PASSWORD_CONF] [-n NICKNAME]
-        [-U URL | -P PROTOCOL -h HOST -p PORT] [--api v1|v2]
-        [--output-format text|json] [-v] COMMAND ...
+    pki [OPTIONS...] COMMAND [ARGS...]
 
-The options are those of the Java ``pki`` CLI, so ``-h`` is the server's HOST and help is
-``--help``. Global options come before the command. Defaults come from pki.conf
-(``PKI_CLIENT_DATABASE``, ``PKI_CLIENT_CERT_NICKNAME``, ``PKI_CLIENT_PASSWORD_FILE``).
+The global options are the Java ``pki`` CLI's (``pki.cli.options``). Then:
 
-Exit status: 0 on success, 1 when the command fails, 2 for a usage error. A failure prints
-exactly one ``ERROR: ...`` line on stderr and no traceback (``-v`` adds the traceback and
-debug logging). Passwords never appear in the output.
+* ``pki --version``, ``pki --help`` / ``pki help``: this package's version and help;
+* ``pki help COMMAND``: the command's help (a module's command list for a module);
+* a command this package implements (``pki --help`` lists them) runs in Python, unless it is
+  given an option only the Java CLI's command has and the Java CLI is installed;
+* a module (``pki ca``, ``pki ca-cert``) lists its commands, as the Java CLI does;
+* any other command, and ``pki`` alone (the Java CLI's shell), goes to the Java CLI with the
+  same global options, when it is installed (``pki.cli.java``); otherwise the error says
+  which package provides it.
+
+Exit status: 0 on success, 1 when the command fails, 2 for a usage error, the Java CLI's own
+status for its commands. A failure prints exactly one ``ERROR: ...`` line on stderr and no
+traceback (``-v`` or ``--debug`` add the traceback). Passwords never appear in the output.
+A closed standard output (``pki ... | head``) ends the command quietly with status 0.
+
+Upstream's ``/usr/bin/pki`` runs ``python3 -I -m pki.cli.main``; that works with this
+module too.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib.metadata
 import logging
+import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
 
-import requests
-
-from pki import PKIException
+import pki
 from pki.cli import ca_cert, ca_cert_request, client, info, kra_key
-from pki.cli.context import CLIContext, CLIError
-from pki.nssdb import PasswordRequiredError
+from pki.cli.context import CLIContext, CLIError, nssdb_spec
+from pki.cli.errors import describe_error, print_error, redact
+from pki.cli.java import JAVA_PACKAGE, JavaCLI, JavaCLINotFound, find_java_cli
+from pki.cli.javacommands import Node, java_tree
+from pki.cli.options import (
+    GLOBAL_OPTIONS,
+    Parser,
+    UsageError,
+    build_global_parser,
+    check_usage,
+    cli_options_from_conf,
+    java_global_args,
+    merge_command_options,
+    secret_values,
+)
+from pki.conf import ConfigError, TLSSettings, load, load_tls_settings
+from pki.nssdb import read_password_file
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
 logger = logging.getLogger("pki.cli")
 
-#: Command group modules; each has ``register(subparsers)``.
+#: Command group modules; each has ``register(subparsers)`` (see ``context.add_command``).
 COMMAND_MODULES = (info, client, ca_cert, ca_cert_request, kra_key)
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-#: Options whose value is a secret.
-SECRET_OPTIONS = ("-c", "--passphrase")
 
-
-class UsageError(Exception):
-    """A command line that argparse rejected (exit status 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser that raises instead of printing usage and exiting.
-
-    ``main`` turns the exception into the single ``ERROR:`` line the contract asks for.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+def _command_parsers() -> tuple[Parser, dict[str, argparse.ArgumentParser]]:
+    parser = Parser(prog="pki", add_help=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser, dict(subparsers.choices)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``pki`` parser with the global options and every command."""
-    parser = _Parser(
-        prog="pki",
-        description="Dogtag PKI command-line client (NSS database authentication).",
-        add_help=False,
-    )
-    parser.add_argument("--help", action="help", help="show this help message and exit")
-    parser.add_argument(
-        "-d", dest="nssdb", metavar="NSSDB",
-        help="NSS database directory, optionally sql: or dbm: prefixed "
-        "(default: PKI_CLIENT_DATABASE, else ~/.dogtag/nssdb)",
-    )
-    passwords = parser.add_mutually_exclusive_group()
-    passwords.add_argument("-c", dest="password", metavar="PASSWORD", help="NSS database password")
-    passwords.add_argument(
-        "-C", dest="password_file", metavar="PASSWORD_FILE",
-        help="file whose first line is the NSS database password",
-    )
-    passwords.add_argument(
-        "-f", dest="password_conf", metavar="PASSWORD_CONF",
-        help="Dogtag password.conf holding the database password as internal=...",
-    )
-    parser.add_argument(
-        "-n", dest="nickname", metavar="NICKNAME",
-        help="nickname of the client certificate to authenticate with "
-        "(default: PKI_CLIENT_CERT_NICKNAME; none: anonymous)",
-    )
-    parser.add_argument("-U", dest="url", metavar="URL", help="server URL, e.g. https://host:8443")
-    parser.add_argument(
-        "-P", dest="protocol", metavar="PROTOCOL", choices=("http", "https"),
-        help="protocol (default: https)",
-    )
-    parser.add_argument("-h", dest="host", metavar="HOST", help="hostname (default: local FQDN)")
-    parser.add_argument("-p", dest="port", metavar="PORT", type=int, help="port (default: 8443)")
-    parser.add_argument(
-        "--api", choices=("v1", "v2"),
-        help="server API version (default: ask the server)",
-    )
-    parser.add_argument(
-        "--output-format", choices=("text", "json"), default="text",
-        help="output format (default: text)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, tracebacks")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    subparsers.required = True
-    for module in COMMAND_MODULES:
-        module.register(subparsers)
-    return parser
+    """The parser of the commands implemented in Python (one subparser each)."""
+    return _command_parsers()[0]
 
 
-def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.url and (args.protocol or args.host or args.port):
-        parser.error("-U cannot be combined with -P, -h or -p")
-    if args.port is not None and not 0 < args.port < 65536:
-        parser.error(f"-p {args.port}: not a TCP port")
+# -- output helpers --------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _quiet_stdout() -> None:
+    """After a closed pipe: send what is still buffered for stdout nowhere, so that neither
+    this program nor the interpreter's exit reports the broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. captured in tests)
+        pass
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost exception behind requests' and urllib3's wrappers."""
-    seen: set[int] = set()
-    current: BaseException = exc
-    while id(current) not in seen:
-        seen.add(id(current))
-        inner = getattr(current, "reason", None) or current.__cause__ or current.__context__
-        if not isinstance(inner, BaseException):
-            args = [a for a in current.args if isinstance(a, BaseException)]
-            inner = args[0] if args else None
-        if inner is None:
-            break
-        current = inner
-    return current
-
-
-def _agent_hint(status: int | None, ctx: CLIContext | None) -> str:
-    if status == 401 and ctx is not None and not ctx.nickname:
-        return " (this command needs an agent: pass -n NICKNAME)"
-    return ""
-
-
-def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
-    """A one-line, user-facing description of ``exc`` (without the ``ERROR:`` prefix)."""
-    if isinstance(exc, PasswordRequiredError) and ctx is not None and not ctx.has_password:
-        return (
-            f"NSS database {ctx.nssdb_spec} is protected by a password and none was given: "
-            "use -c PASSWORD, -C PASSWORD_FILE or -f PASSWORD_CONF"
-        )
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-        exc, requests.exceptions.SSLError
-    ):
-        where = ctx.url if ctx is not None else "the server"
-        cause = _root_cause(exc)
-        reason = getattr(cause, "strerror", None) or str(cause)
-        return f"cannot connect to {where}: {reason}"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return f"the server did not answer in time: {exc}"
-    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
-        # e.g. Tomcat's 401 page: not JSON, so handle_exceptions passes the HTTPError on
-        response = exc.response
-        message = f"HTTP {response.status_code} {response.reason or ''} for {response.url}"
-        return message.strip() + _agent_hint(response.status_code, ctx)
-    if isinstance(exc, PKIException):
-        message = str(exc.message or exc) or type(exc).__name__
-        return message + _agent_hint(exc.code, ctx)
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
-    if isinstance(exc, (CLIError, UsageError, ValueError, requests.RequestException)):
-        return str(exc) or type(exc).__name__
-    return f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
-
-
-def _redact(text: str, secrets: Sequence[str | None]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
-
-
-def _report(message: str, secrets: Sequence[str | None] = ()) -> None:
-    sys.stderr.write("ERROR: " + _one_line(_redact(message, secrets)) + "\n")
-
-
-def _install_logging(verbose: bool) -> tuple[logging.Handler, int]:
-    """Log the library to stderr (DEBUG with -v); returns what ``main`` restores after."""
+def _install_logging(args: argparse.Namespace) -> tuple[logging.Handler, int]:
+    """Log the library to stderr (INFO with -v, DEBUG with --debug); returns what ``main``
+    restores afterwards."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
     top = logging.getLogger("pki")
     previous = top.level
     top.addHandler(handler)
-    top.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if getattr(args, "debug", False):
+        top.setLevel(logging.DEBUG)
+    elif getattr(args, "verbose", False):
+        top.setLevel(logging.INFO)
+    else:
+        top.setLevel(logging.WARNING)
     return handler, previous
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``pki`` command; returns the exit status (never raises, but for KeyboardInterrupt
-    which becomes status 130)."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    # Known before parsing so that even a usage error cannot echo the password.
-    secrets = _password_values(arguments)
-    try:
-        args = parser.parse_args(arguments)
-        _check_usage(parser, args)
-    except UsageError as exc:
-        _report(str(exc), secrets)
-        return EXIT_USAGE
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
+def _restore_logging(handler: logging.Handler, previous: int) -> None:
+    logging.getLogger("pki").removeHandler(handler)
+    logging.getLogger("pki").setLevel(previous)
 
-    handler, previous_level = _install_logging(args.verbose)
-    ctx: CLIContext | None = None
+
+def version() -> str:
+    """This package's version (upstream's ``implementation_version`` when it is present)."""
+    implementation_version = getattr(pki, "implementation_version", None)
+    if callable(implementation_version):
+        try:
+            return str(implementation_version())
+        except Exception:  # upstream reads /usr/share/pki/VERSION, which may not exist
+            logger.debug("no implementation version", exc_info=True)
     try:
-        ctx = CLIContext(args)
-        status = args.func(ctx, args)
-        sys.stdout.flush()
-        return int(status or 0)
-    except KeyboardInterrupt:
-        _report("interrupted")
-        return 130
-    except Exception as exc:
-        if args.verbose:
-            sys.stderr.write(_redact(traceback.format_exc(), secrets))
-        _report(describe_error(exc, ctx), secrets)
-        return exc.exit_code if isinstance(exc, CLIError) else EXIT_FAILURE
-    finally:
-        if ctx is not None:
+        return importlib.metadata.version("dogtag-pki")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# -- the command tree ------------------------------------------------------------------------
+
+
+def _nodes() -> dict[str, Node]:
+    return {node.name: node for node in java_tree().walk()}
+
+
+class _Front:
+    """One run of ``pki``: the global options, the pki.conf variables, the Python commands."""
+
+    def __init__(self, variables: dict[str, str], secrets: list[str]) -> None:
+        self.variables = variables
+        self.secrets = secrets
+        self.parser, self.commands = _command_parsers()
+        self._java: JavaCLI | str | None = None
+
+    # -- Java ----------------------------------------------------------------------------
+
+    def java(self) -> JavaCLI | str:
+        """The installed Java CLI, or why there is none."""
+        if self._java is None:
             try:
-                ctx.close()
-            except Exception as exc:  # closing must not hide the command's own result
-                logger.debug("error while closing: %s", exc)
-        logging.getLogger("pki").removeHandler(handler)
-        logging.getLogger("pki").setLevel(previous_level)
+                self._java = find_java_cli(self.variables)
+            except JavaCLINotFound as exc:
+                self._java = str(exc)
+        return self._java
+
+    def java_status(self) -> str:
+        found = self.java()
+        if isinstance(found, str):
+            return f"not installed here ({found})"
+        return f"installed ({found.java}, {found.pki_lib})"
+
+    def run_java(self, args: argparse.Namespace, arguments: list[str]) -> int:
+        """Run ``pki [global options] ARGUMENTS`` in the Java CLI."""
+        found = self.java()
+        if isinstance(found, str):
+            raise self._missing_java(arguments[0] if arguments else None, found)
+        settings = load_tls_settings()
+        db_type, _, directory = nssdb_spec(args.nssdb, settings).partition(":")
+        command = [*java_global_args(self._java_defaults(args, settings, directory)), *arguments]
+        if arguments and args.output_format:  # Java accepts it after the command only
+            command += ["--output-format", args.output_format]
+        return found.run(args.properties or [], command, self.secrets,
+                         {"NSS_DEFAULT_DB_TYPE": db_type})
+
+    def _java_defaults(
+        self, args: argparse.Namespace, settings: TLSSettings, directory: str
+    ) -> argparse.Namespace:
+        """``args`` with the pki.conf defaults the Python commands would use; ``-d`` as
+        the bare ``directory`` (the Java CLI takes no ``sql:``/``dbm:`` prefix)."""
+        resolved = argparse.Namespace(**vars(args))
+        if args.nssdb or self.variables.get("PKI_CLIENT_DATABASE"):
+            resolved.nssdb = directory
+        if not (args.password or args.password_file or args.password_conf):
+            path = settings.client_password_file
+            if path:
+                is_conf = self._is_password_conf(path)
+                resolved.password_conf = path if is_conf else None
+                resolved.password_file = None if is_conf else path
+        if not args.nickname and not args.username and settings.client_cert_nickname:
+            resolved.nickname = settings.client_cert_nickname
+        return resolved
+
+    @staticmethod
+    def _is_password_conf(path: str) -> bool:
+        """Whether ``path`` is a Dogtag password.conf (Java's -f) rather than a bare
+        password (Java's -C); decided by the rule of ``pki.nssdb.read_password_file``."""
+        try:
+            bare = read_password_file(path, token="no such token")
+        except Exception:
+            return False
+        return bare is None  # a password.conf has no entry for that token
+
+    def _missing_java(self, command: str | None, reason: str) -> CLIError:
+        """The error for a command only the Java CLI could run, when it is not installed."""
+        if command is None or command == "-":
+            return CLIError(
+                f"no command given, and the Java pki CLI (its shell) is not installed "
+                f"({reason}): see 'pki --help'",
+                exit_code=EXIT_USAGE,
+            )
+        node = _nodes().get(command)
+        if node is not None:
+            return CLIError(
+                f"'{command}' is a command of the Java pki CLI, which is not installed "
+                f"({reason}): install {JAVA_PACKAGE}. 'pki --help' lists the commands that "
+                "run in Python"
+            )
+        known = list(dict.fromkeys([*self.commands, *_nodes()]))
+        close = difflib.get_close_matches(command, known, n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        return CLIError(
+            f"'{command}' is not a pki command{hint} (see 'pki --help'; the Java pki CLI, "
+            f"which has more commands, is not installed: {reason})",
+            exit_code=EXIT_USAGE,
+        )
+
+    # -- help ----------------------------------------------------------------------------
+
+    def _available(self, node: Node) -> bool:
+        if not isinstance(self.java(), str):
+            return True
+        names = [node.name, *(n.name for n in node.walk())]
+        return any(name in self.commands for name in names)
+
+    def module_listing(self, node: Node) -> list[str]:
+        """The Java CLI's command list of a module (those available here)."""
+        lines = ["Commands:"]
+        deprecated: list[str] = []
+        hidden = False
+        known = {n.name for n in node.walk()}
+        extra = [
+            Node(name, parser.description or "")
+            for name, parser in self.commands.items()
+            if name.startswith(node.name + "-") and name not in known
+            and self._parent_module(name) is node
+        ]
+        for child in [*node.children, *extra]:
+            if not self._available(child):
+                hidden = True
+                continue
+            line = f" {child.name}{' ' * max(1, 34 - len(child.name))}{child.description}"
+            (deprecated if child.deprecated else lines).append(line)
+        if deprecated:
+            lines += ["", "Deprecated:", *deprecated]
+        if hidden:
+            lines += ["", "Other commands need the Java pki CLI, which is not installed "
+                      f"(install {JAVA_PACKAGE})."]
+        return lines
+
+    @staticmethod
+    def _parent_module(name: str) -> Node:
+        nodes = _nodes()
+        parts = name.split("-")
+        for end in range(len(parts) - 1, 0, -1):
+            candidate = nodes.get("-".join(parts[:end]))
+            if candidate is not None and candidate.is_module:
+                return candidate
+        return java_tree()
+
+    def main_help(self) -> str:
+        out = ["Usage: pki [OPTIONS...] COMMAND [ARGS...]", "", "Options:"]
+        for option in GLOBAL_OPTIONS:
+            flags = ", ".join(option.flags)
+            if option.metavar:
+                flags += f" {option.metavar}"
+            text = textwrap.wrap(option.help, 62) or [""]
+            if len(flags) <= 26:
+                out.append(f"  {flags:<26} {text[0]}")
+            else:
+                out.append(f"  {flags}")
+                out.append(f"  {'':<26} {text[0]}")
+            out.extend(f"  {'':<26} {more}" for more in text[1:])
+        out += ["", *self.module_listing(java_tree()), ""]
+        out.append("Commands that run in Python, without Java (options: pki COMMAND --help):")
+        for name, parser in self.commands.items():
+            out.append(f" {name}{' ' * max(1, 34 - len(name))}{parser.description or ''}")
+        out += [
+            "",
+            textwrap.fill(
+                "Every other command runs in the Java pki CLI, with the same global options, "
+                f"when it is installed ({JAVA_PACKAGE}); it is {self.java_status()}.",
+                90, break_on_hyphens=False, break_long_words=False,
+            ),
+            textwrap.fill(
+                "Global options may also follow the command where the Java CLI accepts them "
+                "there: -U, -n, -u, -w, -W, --api, --ignore-banner, --skip-revocation-check, "
+                "--ignore-cert-status, --reject-cert-status, --http-output, -v, --debug, and "
+                "--output-format. -c and -w put a password in the process list: prefer -C, "
+                "-f and -W.",
+                90, break_on_hyphens=False, break_long_words=False,
+            ),
+        ]
+        return "\n".join(out) + "\n"
+
+    def help(self, args: argparse.Namespace, topics: list[str]) -> int:
+        """``pki help [COMMAND]``."""
+        if not topics:
+            sys.stdout.write(self.main_help())
+            return 0
+        topic = topics[0]
+        if topic in self.commands:
+            sys.stdout.write(self.commands[topic].format_help())
+            return 0
+        node = _nodes().get(topic)
+        if node is not None and node.is_module:
+            sys.stdout.write("\n".join(self.module_listing(node)) + "\n")
+            return 0
+        return self.run_java(args, ["help", *topics])
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, args: argparse.Namespace) -> int:
+        remainder: list[str] = list(args.remainder)
+        if args.help:
+            sys.stdout.write(self.main_help())
+            return 0
+        if not remainder or remainder[0] == "-":
+            return self.run_java(args, remainder)
+        command, rest = remainder[0], remainder[1:]
+        if command == "help":
+            return self.help(args, rest)
+        if command in self.commands:
+            return self.run_python(args, command, rest)
+        node = _nodes().get(command)
+        if node is not None and node.is_module:
+            sys.stdout.write("\n".join(self.module_listing(node)) + "\n")
+            return 0
+        return self.run_java(args, remainder)
+
+    def run_python(self, global_args: argparse.Namespace, command: str, rest: list[str]) -> int:
+        try:
+            command_args = self.parser.parse_args([command, *rest])
+        except SystemExit as exc:  # the command's --help
+            return exc.code if isinstance(exc.code, int) else 0
+        except UsageError as exc:
+            # an option of the Java command that the Python one lacks (ca-cert-find --input,
+            # kra-key-archive --transport): the Java CLI runs the command, when installed
+            if "unrecognized arguments" not in str(exc) or isinstance(self.java(), str):
+                raise
+            logger.info("%s: %s; running it in the Java CLI", command, exc)
+            return self.run_java(global_args, [command, *rest])
+        args = merge_command_options(global_args, command_args)
+        check_usage(args)
+        handler, previous_level = _install_logging(args)
+        ctx: CLIContext | None = None
+        try:
+            ctx = CLIContext(args)
+            status = args.func(ctx, args)
+            sys.stdout.flush()
+            return int(status or 0)
+        except BrokenPipeError:
+            raise
+        except KeyboardInterrupt:
+            print_error("interrupted")
+            return 130
+        except Exception as exc:
+            secrets = [*self.secrets, *(ctx.secrets() if ctx is not None else ())]
+            if args.verbose or args.debug:
+                sys.stderr.write(redact(traceback.format_exc(), secrets))
+            print_error(describe_error(exc, ctx), secrets)
+            return exc.exit_code if isinstance(exc, CLIError) else EXIT_FAILURE
+        finally:
+            if ctx is not None:
+                try:
+                    ctx.close()
+                except Exception as exc:  # closing must not hide the command's own result
+                    logger.debug("error while closing: %s", exc)
+            _restore_logging(handler, previous_level)
 
 
-def _password_values(arguments: Sequence[str]) -> list[str]:
-    """Secrets given on the command line (``-c``, ``--passphrase``), kept out of messages."""
-    found: list[str] = []
-    for index, arg in enumerate(arguments):
-        if arg in SECRET_OPTIONS and index + 1 < len(arguments):
-            found.append(arguments[index + 1])
-        elif arg.startswith("-c") and not arg.startswith("--") and len(arg) > 2:
-            found.append(arg[2:])
-        elif arg.startswith("--passphrase="):
-            found.append(arg.split("=", 1)[1])
-    return found
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``pki`` command; returns the exit status (never raises)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    secrets = secret_values(arguments)
+    try:
+        variables = load()
+        arguments = [*cli_options_from_conf(variables), *arguments]
+        secrets = secret_values(arguments)
+        args = build_global_parser().parse_args(arguments)
+        check_usage(args)
+        if args.version:
+            sys.stdout.write(f"PKI Command-Line Interface {version()}\n")
+            return 0
+        front = _Front(variables, secrets)
+        status = front.run(args)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except (UsageError, ConfigError, CLIError) as exc:
+        print_error(describe_error(exc, None), secrets)
+        if isinstance(exc, CLIError):
+            return exc.exit_code
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILURE
+    except Exception as exc:  # never a traceback for what the front end itself hits
+        print_error(describe_error(exc, None), secrets)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,54 +1,124 @@
-"""Output shared by every command: Java-CLI-style text blocks, or JSON.
+"""Output shared by every command: the Java ``pki`` CLI's text layout, or JSON.
 
-Text output follows the Java ``pki`` CLI that Dogtag admins know: a message framed by dashes
-(``-----`` / ``2 entries matched`` / ``-----``), then one block per record whose lines read
-``  Label: value``, blocks separated by a blank line. ``--output-format json`` prints the
-server's own JSON spelling instead, so scripts get every field and stable names.
+Text output follows the Java CLI that Dogtag admins and their scripts know:
+
+* a message framed by dashes (``-------`` / ``2 entries found`` / ``-------``);
+* one block per record, lines ``  Label: value``, blocks separated by a blank line;
+* search results end with the frame ``Number of entries returned N``;
+* dates as Java's ``Date.toString()`` prints them (``Tue Nov 28 10:00:00 UTC 2026``, in the
+  local time zone, as the JVM does), DNs most specific first with ``E=`` and ``UID=``
+  (``CN=Agent,E=agent@example.com,O=Example``), as Dogtag's ``X500Name`` prints them.
+
+``--output-format json`` prints the server's own JSON spelling instead, so scripts get every
+field under a stable name. Prompts go to standard output in text mode (where the Java CLI
+prints them) and to standard error in JSON mode, so that standard output stays JSON.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-__all__ = ["Record", "Printer", "format_millis"]
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+__all__ = [
+    "Record",
+    "Printer",
+    "java_date",
+    "java_dn",
+    "java_string",
+    "key_algorithm",
+    "base64_block",
+]
 
 #: One record: ``(label, value)`` pairs in display order; None values are not printed.
 Record = Sequence[tuple[str, Any]]
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-def format_millis(value: Any) -> Any:
-    """An epoch-milliseconds date as Java's ``Date.toString()`` prints it (in UTC).
+#: Key algorithm OIDs the Java CLI names; any other prints as ``OID.<dotted>``.
+_KEY_ALGORITHMS = {
+    "1.2.840.113549.1.1.1": "PKCS #1 RSA",
+    "1.2.840.113549.1.1.4": "PKCS #1 MD5 With RSA",
+    "1.2.840.10040.4.1": "DSA",
+}
 
-    Dogtag's list entries carry dates as epoch milliseconds; admins are used to reading them
-    the way the Java CLI shows them. Anything that is not a number is returned unchanged.
+#: Attribute names Dogtag's X500Name prints where RFC 4514 has none.
+_DN_NAMES = {NameOID.EMAIL_ADDRESS: "E", NameOID.USER_ID: "UID"}
+
+
+def java_date(value: Any) -> Any:
+    """A date as Java's ``Date.toString()`` prints it, in the local time zone.
+
+    ``value`` is epoch milliseconds (Dogtag's JSON dates, as a number or a digit string) or
+    a ``datetime`` (naive ones count as UTC). None stays None; other text (a date the server
+    already formatted) is returned unchanged. English day and month names, as Java's.
     """
-    try:
-        millis = int(value)
-    except (TypeError, ValueError):
-        return value
-    when = datetime.datetime.fromtimestamp(millis / 1000, tz=datetime.timezone.utc)
-    return when.strftime("%a %b %d %H:%M:%S UTC %Y")
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    else:
+        try:
+            millis = int(value)
+        except (TypeError, ValueError):
+            return value
+        when = datetime.datetime.fromtimestamp(millis / 1000, tz=datetime.timezone.utc)
+    local = when.astimezone()
+    return (
+        f"{_DAYS[local.weekday()]} {_MONTHS[local.month - 1]} {local.day:02d} "
+        f"{local:%H:%M:%S} {local.tzname()} {local.year}"
+    )
+
+
+def java_dn(name: x509.Name) -> str:
+    """A DN as Dogtag prints it: most specific first, ``E=``/``UID=``, no blanks."""
+    return name.rfc4514_string(_DN_NAMES)
+
+
+def java_string(value: Any) -> str:
+    """``value`` as Java's string concatenation shows it (``null`` for a missing value)."""
+    return "null" if value is None else str(value)
+
+
+def key_algorithm(oid: str | None, length: Any) -> str:
+    """``PKCS #1 RSA with 2048-bit key``: a key's algorithm and size as the Java CLI says it."""
+    name = "" if oid is None else _KEY_ALGORITHMS.get(oid, f"OID.{oid}")
+    return name if length is None else f"{name} with {length}-bit key"
+
+
+def base64_block(data: bytes) -> str:
+    """Base64 in lines of 64 characters (Java's ``Utils.base64encode(data, true)``)."""
+    return "\n".join(textwrap.wrap(base64.b64encode(data).decode("ascii"), 64))
 
 
 class Printer:
     """Writes command results to ``stream`` in the chosen format (``text`` or ``json``).
 
-    Commands call ``message`` / ``records`` for text and ``json`` for JSON; ``is_json``
-    tells them which one applies, so each command builds only the output it needs.
+    Commands call ``message`` / ``record`` / ``listing`` for text and ``json`` for JSON;
+    ``is_json`` tells them which one applies, so each command builds only the output it needs.
     """
 
     def __init__(self, output_format: str = "text", stream: TextIO | None = None) -> None:
-        self.output_format = output_format
+        self.output_format = "json" if output_format == "json" else "text"
         self._stream = stream
 
     @property
     def stream(self) -> TextIO:
         # Looked up at write time so that pytest's capsys (which swaps sys.stdout) sees it.
         return self._stream if self._stream is not None else sys.stdout
+
+    @property
+    def prompt_stream(self) -> TextIO:
+        """Where questions to the user go: stdout in text mode (as Java), stderr with JSON."""
+        return sys.stderr if self.is_json else self.stream
 
     @property
     def is_json(self) -> bool:
@@ -66,32 +136,32 @@ class Printer:
         self.line(rule)
 
     def record(self, record: Record) -> None:
-        """One ``  Label: value`` block (values that are None are skipped)."""
+        """One ``  Label: value`` block (values that are None or empty are skipped)."""
         for label, value in record:
             if value is None or value == "":
                 continue
             self.line(f"  {label}: {value}")
 
-    def listing(self, records: list[Record], header: str) -> None:
-        """A search result: header, the records, and the Java CLI's closing count."""
-        footer = f"Number of entries returned {len(records)}" if records else None
-        self.records(records, header=header, footer=footer)
-
-    def records(
-        self,
-        records: Iterable[Record],
-        header: str | None = None,
-        footer: str | None = None,
-    ) -> None:
-        """Blocks separated by blank lines, optionally framed by a header and a footer."""
-        if header:
-            self.message(header)
+    def records(self, records: Iterable[Record]) -> None:
+        """Blocks separated by blank lines."""
         for index, record in enumerate(records):
             if index:
                 self.line()
             self.record(record)
-        if footer:
-            self.message(footer)
+
+    def listing(
+        self, records: Sequence[Record], header: str, *, stop_if_none: bool = False
+    ) -> None:
+        """A search result: the framed header, the records, ``Number of entries returned N``.
+
+        ``stop_if_none`` ends after the header when there are no records, as the Java CLI's
+        ``ca-cert-find`` and ``ca-cert-request-find`` do (``kra-key-find`` does not).
+        """
+        self.message(header)
+        if stop_if_none and not records:
+            return
+        self.records(records)
+        self.message(f"Number of entries returned {len(records)}")
 
     def json(self, data: Any) -> None:
         """Data as indented JSON (objects with ``to_json()`` are converted first)."""

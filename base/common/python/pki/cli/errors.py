@@ -1,0 +1,146 @@
+"""One-line error messages for the ``pki`` command, with advice in command-line terms.
+
+The library's errors speak to Python callers ("pass nickname=", "cert_paths="); here the same
+failures are told in the options a ``pki`` user has: ``-d``, ``-n``, ``-c``/``-C``/``-f``,
+``client-cert-import --ca-cert``. Server errors keep the server's message; IDs the server
+writes as ``#6`` are shown as ``0x6``, like everywhere else in this CLI.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+
+import requests
+
+from pki import PKIException
+from pki.cli.context import CLIContext, CLIError
+from pki.cli.options import UsageError
+from pki.nssdb import PasswordRequiredError
+from pki.tls.errors import (
+    AmbiguousClientCertificateError,
+    ClientCertificateRequiredError,
+    UntrustedServerError,
+)
+
+__all__ = ["describe_error", "one_line", "hex_ids", "print_error", "redact"]
+
+# Where the library's messages start their Python advice; the facts come before it.
+_PYTHON_ADVICE = re.compile(
+    r"(?:\.\s*If you trust\b|;\s*choose one with\b|:\s*pass nssdb=|:\s*give nickname=|"
+    r"[;,]?\s*(?:or )?pass cert_paths=).*$",
+    re.DOTALL,
+)
+_HASH_ID = re.compile(r"#([0-9A-Fa-f]+)\b")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def redact(text: str, secrets: Sequence[str | None]) -> str:
+    """``text`` with every secret replaced by asterisks (where it stands on its own: a
+    secret ``a`` leaves the word ``and`` alone)."""
+    for secret in secrets:
+        if secret:
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
+            text = re.sub(pattern, "********", text)
+    return text
+
+
+def print_error(message: str, secrets: Sequence[str | None] = ()) -> None:
+    """One ``ERROR: ...`` line on standard error, secrets removed."""
+    sys.stderr.write("ERROR: " + one_line(redact(message, secrets)) + "\n")
+
+
+def hex_ids(message: str) -> str:
+    """``certificate #6 has already been revoked`` -> ``certificate 0x6 ...`` (Dogtag writes
+    serial numbers after ``#`` in hex)."""
+    return _HASH_ID.sub(lambda m: f"0x{m.group(1).lower()}", message)
+
+
+def _facts(exc: BaseException) -> str:
+    """The library's message without its advice to Python callers."""
+    return _PYTHON_ADVICE.sub("", str(exc)).rstrip(" .;,")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception behind requests' and urllib3's wrappers."""
+    seen: set[int] = set()
+    current: BaseException = exc
+    while id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "reason", None) or current.__cause__ or current.__context__
+        if not isinstance(inner, BaseException):
+            args = [a for a in current.args if isinstance(a, BaseException)]
+            inner = args[0] if args else None
+        if inner is None:
+            break
+        current = inner
+    return current
+
+
+def _tls_advice(exc: BaseException, ctx: CLIContext | None) -> str | None:
+    db = ctx.nssdb_directory if ctx is not None else "~/.dogtag/nssdb"
+    if isinstance(exc, UntrustedServerError):
+        return (
+            f"{_facts(exc)}. If you trust that CA, import its certificate into the NSS "
+            f"database: pki -d {db} client-cert-import --ca-cert ca.pem "
+            f"(or certutil -A -d {db} -n \"CA\" -t CT,C,C -a -i ca.pem)"
+        )
+    if isinstance(exc, ClientCertificateRequiredError):
+        return (
+            f"{_facts(exc)}: pass -n NICKNAME, the nickname of a client certificate in the "
+            f"NSS database {db} (see 'pki -d {db} client-cert-find')"
+        )
+    if isinstance(exc, AmbiguousClientCertificateError):
+        candidates = ", ".join(repr(c) for c in exc.candidates if c)
+        return (
+            f"{_facts(exc)}: choose one with -n NICKNAME"
+            + (f" (candidates: {candidates})" if candidates else "")
+        )
+    return None
+
+
+def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
+    """A one-line, user-facing description of ``exc`` (without the ``ERROR:`` prefix)."""
+    if isinstance(exc, PasswordRequiredError) and ctx is not None and not ctx.has_password:
+        return (
+            f"NSS database {ctx.nssdb_spec} is protected by a password and none was given: "
+            "use -c PASSWORD, -C PASSWORD_FILE or -f PASSWORD_CONF"
+        )
+    advice = _tls_advice(exc, ctx)
+    if advice is not None:
+        return advice
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.SSLError
+    ):
+        where = ctx.url if ctx is not None else "the server"
+        cause = _root_cause(exc)
+        reason = getattr(cause, "strerror", None) or str(cause)
+        return f"cannot connect to {where}: {reason}"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"the server did not answer in time: {exc}"
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        response = exc.response
+        message = f"HTTP {response.status_code} {response.reason or ''} for {response.url}"
+        return message.strip() + _auth_hint(response.status_code, ctx)
+    if isinstance(exc, PKIException):
+        message = hex_ids(str(exc.message or exc) or type(exc).__name__)
+        return message + _auth_hint(exc.code, ctx)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    if isinstance(exc, (CLIError, UsageError, ValueError, requests.RequestException)):
+        return str(exc) or type(exc).__name__
+    return f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
+
+
+def _auth_hint(status: object, ctx: CLIContext | None) -> str:
+    if status != 401 or ctx is None:
+        return ""
+    if ctx.username:
+        return f" (the server did not accept the password of user {ctx.username!r})"
+    if not ctx.nickname:
+        return " (this command needs an authenticated user: pass -n NICKNAME or -u USER)"
+    return ""
