@@ -148,16 +148,21 @@ class CA:
         self.chain = [self.cert] + (parent.chain if parent else [])
 
     @classmethod
-    def from_pem(cls, cert_pem: bytes, key_pem: bytes) -> CA:
+    def from_pem(cls, cert_pem: bytes, key_pem: bytes, parent: CA | None = None) -> CA:
         """Rebuild a CA from its stored certificate and key (the test server's state dir)."""
-        ca = cls.__new__(cls)
-        ca.cert = x509.load_pem_x509_certificate(cert_pem)
         key = serialization.load_pem_private_key(key_pem, password=None)
         if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
             raise ValueError("the CA key must be RSA or EC")
+        return cls.from_key(x509.load_pem_x509_certificate(cert_pem), key, parent)
+
+    @classmethod
+    def from_key(cls, cert: x509.Certificate, key: PrivateKey, parent: CA | None = None) -> CA:
+        """A CA from a certificate and its key; ``parent`` is the CA that signed it."""
+        ca = cls.__new__(cls)
+        ca.cert = cert
         ca.key = key
-        ca.parent = None
-        ca.chain = [ca.cert]
+        ca.parent = parent
+        ca.chain = [cert] + (parent.chain if parent else [])
         return ca
 
     @property
