@@ -182,6 +182,7 @@ class CA:
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
         key: PrivateKey | None = None,
+        serial_number: int | None = None,
     ) -> IssuedCert:
         """Issue a leaf certificate.
 
@@ -198,6 +199,7 @@ class CA:
             emails=emails,
             not_before=not_before,
             not_after=not_after,
+            serial_number=serial_number,
         )
         return IssuedCert(cert=cert, key=key, chain=list(self.chain))
 

@@ -380,13 +380,17 @@ class DogtagTestServer:
     ) -> IssuedCert:
         """A client certificate from the server's CA, in memory (for PEM-based tests).
 
+        It is recorded as issued (with the next serial number), so it can be revoked.
         With ``register`` (the default) it belongs to ``user_id`` (default: the common name),
         a member of ``groups`` (default: the admin's groups on each subsystem, i.e. an agent
         and administrator like ``caadmin``). Without, it maps to nobody (a 401 on login).
         Keyword arguments go to ``CA.issue_cert``.
         """
         kwargs.setdefault("usages", ("client",))
-        issued = self.materials.ca.issue_cert(common_name, **kwargs)
+        with self.store.transaction():
+            kwargs.setdefault("serial_number", self.store.next_id("serial"))
+            issued = self.materials.ca.issue_cert(common_name, **kwargs)
+            self.repo.add(issued.cert, "system")
         if register:
             wanted = (
                 list(groups)

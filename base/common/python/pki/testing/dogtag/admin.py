@@ -17,7 +17,7 @@ import binascii
 import datetime
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -111,9 +111,15 @@ def _page(req: Request, items: list[Any]) -> dict[str, Any]:
     return formats.collection(formats.page(items, start, size), len(items))
 
 
+def location(req: Request, item_id: str) -> str:
+    """A created item's URL: v2 appends ``URLEncoder.encode(id)`` (spaces as ``+``) to the
+    request URL, v1's URI builder percent-encodes."""
+    encoded = quote_plus(item_id, safe="") if req.api == "v2" else quote(item_id, safe="")
+    return f"{req.request_url}/{encoded}"
+
+
 def _created(req: Request, body: Any, item_id: str) -> Response:
-    location = f"{req.request_url}/{quote(item_id, safe='')}"
-    return json_response(body, 201, [("Location", location)])
+    return json_response(body, 201, [("Location", location(req, item_id))])
 
 
 class AdminResources:

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from urllib.parse import quote
 
 from pki.testing.dogtag import formats, javaprops
+from pki.testing.dogtag.admin import location
 from pki.testing.dogtag.errors import DogtagError, bad_request, conflict
 from pki.testing.dogtag.http import Request, Response, Route, json_response, route
 from pki.testing.dogtag.profiles import (
@@ -121,11 +121,10 @@ class ProfileResources:
                 or (enable_by is not None and p.enabled_by != enable_by)
             ):
                 continue
-            url = (
-                f"{req.request_url}/{quote(p.profile_id, safe='')}"
-                if req.api == "v2"
-                else req.url(f"profiles/{p.profile_id}")
-            )
+            if req.api == "v2":
+                url = location(req, p.profile_id)
+            else:
+                url = req.url(f"profiles/{p.profile_id}")
             entries.append(p.info(url))
         return formats.collection(formats.page(entries, start, size), len(entries))
 
@@ -163,12 +162,12 @@ class ProfileResources:
                 ) from None
             self.profiles.put(profile)
         body = self._readable(req, profile.profile_id).data() if req.api == "v2" else profile.data()
-        location = (
-            f"{req.request_url}/{quote(profile.profile_id, safe='')}"
+        where = (
+            location(req, profile.profile_id)
             if req.api == "v2"
             else req.url(f"profiles/{profile.profile_id}")
         )
-        return json_response(body, 201, [("Location", location)])
+        return json_response(body, 201, [("Location", where)])
 
     def create_raw(self, req: Request) -> Response:
         props = javaprops.parse(req.text())
@@ -189,8 +188,7 @@ class ProfileResources:
             profile.config["enable"] = "false"
             self.profiles.put(profile)
         if req.api == "v2":
-            location = f"{req.request_url}/{quote(profile_id, safe='')}"
-            return self._raw_response(req, profile.raw(), 201, location=location)
+            return self._raw_response(req, profile.raw(), 201, location=location(req, profile_id))
         return self._raw_response(req, stored_v1, 201, location=req.request_url)
 
     # -- changes ---------------------------------------------------------------------------
