@@ -19,6 +19,12 @@ thread, over real HTTPS on 127.0.0.1). Who is who on it:
 
 More users: ``dogtag_server.add_user(user_id, groups)`` (an NSS database of its own) or
 ``dogtag_server.issue_client_cert(cn, user_id=..., groups=...)`` (in memory, for PEM files).
+
+For FreeIPA's RA backend: ``freeipa_server`` is a second session server with the ACL grants
+FreeIPA's installer adds, and ``ra_agent_user`` its RA agent: one certificate (in its own
+NSS database) that is ``ipara`` on the CA (Certificate Manager Agents, Registration Manager
+Agents, Security Domain Administrators) and ``ipakra`` on the KRA (Data Recovery Manager
+Agents), as ``ipa-server-install`` sets them up; ``ra_agent_pem`` has its PEM files.
 """
 
 from __future__ import annotations
@@ -84,6 +90,37 @@ def nonagent_user(dogtag_server: DogtagTestServer) -> TestUser:
 def nonagent_pem(nonagent_user: TestUser, pem_dir: Path) -> tuple[str, str]:
     """``(cert_path, key_path)`` of the non-agent's certificate."""
     return write_pem(pem_dir, "nonagent", nonagent_user.identity)
+
+
+RA_AGENT_GROUPS = (
+    "Certificate Manager Agents",
+    "Registration Manager Agents",
+    "Security Domain Administrators",
+)
+
+
+@pytest.fixture(scope="session")
+def freeipa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DogtagTestServer]:
+    """A test server with FreeIPA's ACL grants (``freeipa_acls=True``)."""
+    with DogtagTestServer(tmp_path_factory.mktemp("freeipa-server"), freeipa_acls=True) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def ra_agent_user(freeipa_server: DogtagTestServer) -> TestUser:
+    """FreeIPA's RA agent on ``freeipa_server``: ``ipara`` (CA) and ``ipakra`` (KRA)."""
+    user = freeipa_server.add_user("ipara", RA_AGENT_GROUPS, full_name="ipara", subsystems=("ca",))
+    kra = freeipa_server.register_cert(
+        "ipakra", user.cert, ["Data Recovery Manager Agents"], subsystems=("kra",)
+    )
+    user.groups.update(kra)
+    return user
+
+
+@pytest.fixture(scope="session")
+def ra_agent_pem(ra_agent_user: TestUser, pem_dir: Path) -> tuple[str, str]:
+    """``(cert_path, key_path)`` of the RA agent (FreeIPA keeps exactly these two files)."""
+    return write_pem(pem_dir, "ra-agent", ra_agent_user.identity)
 
 
 def _session(server: DogtagTestServer, cert: tuple[str, str] | None) -> requests.Session:

@@ -138,10 +138,19 @@ def error_class(r: requests.Response) -> str:
 # -- the command-line start contract ---------------------------------------------------------
 
 
-def _start_cli(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _start_cli(state_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pki.testing.server", "--port", "0", "--state-dir", str(state_dir)],
+        [
+            sys.executable,
+            "-m",
+            "pki.testing.server",
+            "--port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -236,6 +245,63 @@ def test_cli_start_contract_and_restart(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["SubjectDN"] == "CN=restart.example.com"
     finally:
         _stop_cli(proc)
+
+
+def test_cli_users(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    proc, info = _start_cli(
+        state, "--user", "alice:Certificate Manager Agents,Administrators", "--user", "bob"
+    )
+    try:
+        users = info["users"]
+        assert set(users) == {"alice", "bob"}
+        alice = users["alice"]
+        assert alice == {
+            "nssdb": str(state / "users" / "alice" / "nssdb"),
+            "nickname": "alice",
+            "password_file": str(state / "users" / "alice" / "password.conf"),
+        }
+        listing = subprocess.run(
+            ["certutil", "-L", "-d", f"sql:{alice['nssdb']}"], capture_output=True, text=True
+        ).stdout
+        assert re.search(r"^alice\s+u,u,u$", listing, re.M), listing
+        pem = subprocess.run(
+            ["certutil", "-L", "-d", f"sql:{alice['nssdb']}", "-n", "alice", "-a"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        cert = x509.load_pem_x509_certificate(pem)
+        password = (state / "admin-password").read_text().strip()
+        with requests.Session() as admin:
+            admin.trust_env = False
+            admin.verify = info["ca_cert"]
+            admin.auth = ("caadmin", password)
+            mapped = admin.get(f"{info['url']}/ca/rest/admin/users/alice/certs").json()
+            assert [c["SerialNumber"] for c in mapped["entries"]] == [hex(cert.serial_number)]
+            for sub, expected in (
+                ("ca", ["Administrators", "Certificate Manager Agents"]),
+                ("kra", ["Administrators"]),
+            ):
+                admin.auth = (f"{sub}admin", password)
+                got = admin.get(f"{info['url']}/{sub}/v2/admin/users/alice/memberships").json()
+                assert sorted(m["id"] for m in got["entries"]) == expected
+                bob = admin.get(f"{info['url']}/{sub}/v2/admin/users/bob/memberships").json()
+                assert bob["total"] == 0
+        for path in state.rglob("*"):
+            if path.is_file() and path.suffix != ".pem":
+                assert b"PRIVATE KEY" not in path.read_bytes(), path
+    finally:
+        _stop_cli(proc)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pki.testing.server", "--port", "0", "--state-dir", str(state)]
+        + ["--user", "carol:No Such Group"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(PYTHON_DIR)),
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "ERROR: no such group on ca/kra: No Such Group" in bad.stderr
 
 
 # -- authentication, sessions, anonymous paths -----------------------------------------------

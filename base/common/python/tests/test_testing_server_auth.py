@@ -572,3 +572,32 @@ def test_test_user_api(dogtag_server: DogtagTestServer, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no such group"):
         dogtag_server.add_user(unique("bad"), ["No Such Group"])
     assert isinstance(user.identity, IssuedCert)
+
+
+def test_freeipa_ra_agent_fixture(
+    freeipa_server: DogtagTestServer, ra_agent_user: TestUser, ra_agent_pem: tuple[str, str]
+) -> None:
+    url = freeipa_server.url
+    with session_for(freeipa_server, ra_agent_pem) as s:
+        ca = s.get(f"{url}/ca/v2/account/login").json()
+        assert ca["id"] == "ipara" and ca["Roles"] == [
+            "Certificate Manager Agents",
+            "Registration Manager Agents",
+            "Security Domain Administrators",
+        ]
+        kra = s.get(f"{url}/kra/v2/account/login").json()
+        assert kra["id"] == "ipakra" and kra["Roles"] == ["Data Recovery Manager Agents"]
+        assert s.get(f"{url}/kra/v2/agent/keys").status_code == 200
+        # FreeIPA's grant lets the RA agent modify profiles; stock Dogtag would say 403
+        raw = s.get(f"{url}/ca/v2/profiles/caServerCert/raw").text
+        body = raw.replace("profileId=caServerCert", f"profileId={unique('caRa')}")
+        assert s.post(f"{url}/ca/rest/profiles/raw", data=body).status_code == 201
+        assert error(s.get(f"{url}/ca/v2/admin/users"))[0] == 403  # still no administrator
+    assert ra_agent_user.groups == {
+        "ca": (
+            "Certificate Manager Agents",
+            "Registration Manager Agents",
+            "Security Domain Administrators",
+        ),
+        "kra": ("Data Recovery Manager Agents",),
+    }
