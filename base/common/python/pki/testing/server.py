@@ -391,13 +391,13 @@ class DogtagTestServer:
             kwargs.setdefault("serial_number", self.store.next_id("serial"))
             issued = self.materials.ca.issue_cert(common_name, **kwargs)
             self.repo.add(issued.cert, "system")
-        if register:
-            wanted = (
-                list(groups)
-                if groups is not None
-                else sorted({g for sub in SUBSYSTEMS for g in ADMIN_GROUPS[sub]})
-            )
-            self.register_cert(user_id or common_name, issued.cert, wanted)
+        if register and groups is not None:
+            self.register_cert(user_id or common_name, issued.cert, groups)
+        elif register:
+            for sub in SUBSYSTEMS:  # exactly the admin's groups on each subsystem
+                self.register_cert(
+                    user_id or common_name, issued.cert, ADMIN_GROUPS[sub], subsystems=(sub,)
+                )
         return issued
 
     # -- lifecycle -----------------------------------------------------------------------

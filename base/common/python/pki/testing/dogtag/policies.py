@@ -222,7 +222,10 @@ def _validity(plan: Plan, ctx: _Context, params: dict[str, str], cap_to_issuer: 
     unit = (params.get("rangeUnit") or "day").lower()
     plan.not_before = ctx.submitted + datetime.timedelta(seconds=start)
     if unit == "year":
-        end = plan.not_before.replace(year=plan.not_before.year + amount)
+        try:
+            end = plan.not_before.replace(year=plan.not_before.year + amount)
+        except ValueError:  # 29 February into a common year
+            end = plan.not_before.replace(year=plan.not_before.year + amount, day=28)
     elif unit == "month":
         end = plan.not_before + datetime.timedelta(days=30 * amount)
     elif unit in ("hour", "minute"):
