@@ -138,10 +138,19 @@ def error_class(r: requests.Response) -> str:
 # -- the command-line start contract ---------------------------------------------------------
 
 
-def _start_cli(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _start_cli(state_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pki.testing.server", "--port", "0", "--state-dir", str(state_dir)],
+        [
+            sys.executable,
+            "-m",
+            "pki.testing.server",
+            "--port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -188,19 +197,32 @@ def test_cli_start_contract_and_restart(tmp_path: Path) -> None:
         for path in state.rglob("*"):
             if path.is_file() and path.name not in documented:
                 assert b"PRIVATE KEY" not in path.read_bytes(), path
-        for name in documented:
-            assert (state / name).stat().st_mode & 0o077 == 0
+        for name in (*documented, "admin-password", "password.conf"):
+            assert (state / name).stat().st_mode & 0o077 == 0, name
+        agent_cert = x509.load_pem_x509_certificate((state / "agent.pem").read_bytes())
+        assert agent_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == (
+            "PKI Administrator"
+        )
 
-        # issue a certificate with an agent certificate from the server's CA
+        # a certificate the CA issued but no user owns is no agent: 401
         ca = CA.from_pem((state / "ca.pem").read_bytes(), (state / "ca-key.pem").read_bytes())
-        agent_cert = ca.issue_cert("CLI Agent")
-        (tmp_path / "a.pem").write_bytes(agent_cert.cert_pem)
-        (tmp_path / "a.key").write_bytes(agent_cert.key_pem())
-        with requests.Session() as agent:
-            agent.trust_env = False
-            agent.verify = info["ca_cert"]
-            agent.cert = (str(tmp_path / "a.pem"), str(tmp_path / "a.key"))
-            serial = issue(agent, info["url"], "restart.example.com")
+        stranger = ca.issue_cert("CLI Stranger")
+        (tmp_path / "a.pem").write_bytes(stranger.cert_pem)
+        (tmp_path / "a.key").write_bytes(stranger.key_pem())
+        password = (state / "admin-password").read_text().strip()
+        with requests.Session() as session:
+            session.trust_env = False
+            session.verify = info["ca_cert"]
+            session.cert = (str(tmp_path / "a.pem"), str(tmp_path / "a.key"))
+            r = session.get(f"{info['url']}/ca/rest/agent/certrequests")
+            assert r.status_code == 401
+        # the admin's password works over HTTP Basic (no client certificate)
+        with requests.Session() as admin:
+            admin.trust_env = False
+            admin.verify = info["ca_cert"]
+            admin.auth = ("caadmin", password)
+            serial = issue(admin, info["url"], "restart.example.com")
+        (tmp_path / "a.key").unlink()
         fingerprint = x509.load_pem_x509_certificate((state / "ca.pem").read_bytes()).fingerprint(
             hashes.SHA256()
         )
@@ -223,6 +245,63 @@ def test_cli_start_contract_and_restart(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["SubjectDN"] == "CN=restart.example.com"
     finally:
         _stop_cli(proc)
+
+
+def test_cli_users(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    proc, info = _start_cli(
+        state, "--user", "alice:Certificate Manager Agents,Administrators", "--user", "bob"
+    )
+    try:
+        users = info["users"]
+        assert set(users) == {"alice", "bob"}
+        alice = users["alice"]
+        assert alice == {
+            "nssdb": str(state / "users" / "alice" / "nssdb"),
+            "nickname": "alice",
+            "password_file": str(state / "users" / "alice" / "password.conf"),
+        }
+        listing = subprocess.run(
+            ["certutil", "-L", "-d", f"sql:{alice['nssdb']}"], capture_output=True, text=True
+        ).stdout
+        assert re.search(r"^alice\s+u,u,u$", listing, re.M), listing
+        pem = subprocess.run(
+            ["certutil", "-L", "-d", f"sql:{alice['nssdb']}", "-n", "alice", "-a"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        cert = x509.load_pem_x509_certificate(pem)
+        password = (state / "admin-password").read_text().strip()
+        with requests.Session() as admin:
+            admin.trust_env = False
+            admin.verify = info["ca_cert"]
+            admin.auth = ("caadmin", password)
+            mapped = admin.get(f"{info['url']}/ca/rest/admin/users/alice/certs").json()
+            assert [c["SerialNumber"] for c in mapped["entries"]] == [hex(cert.serial_number)]
+            for sub, expected in (
+                ("ca", ["Administrators", "Certificate Manager Agents"]),
+                ("kra", ["Administrators"]),
+            ):
+                admin.auth = (f"{sub}admin", password)
+                got = admin.get(f"{info['url']}/{sub}/v2/admin/users/alice/memberships").json()
+                assert sorted(m["id"] for m in got["entries"]) == expected
+                bob = admin.get(f"{info['url']}/{sub}/v2/admin/users/bob/memberships").json()
+                assert bob["total"] == 0
+        for path in state.rglob("*"):
+            if path.is_file() and path.suffix != ".pem":
+                assert b"PRIVATE KEY" not in path.read_bytes(), path
+    finally:
+        _stop_cli(proc)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pki.testing.server", "--port", "0", "--state-dir", str(state)]
+        + ["--user", "carol:No Such Group"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(PYTHON_DIR)),
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "ERROR: no such group on ca/kra: No Such Group" in bad.stderr
 
 
 # -- authentication, sessions, anonymous paths -----------------------------------------------
@@ -255,7 +334,7 @@ def test_login_logout_session_cookie(
     r = agent_session.get(f"{dogtag_server.url}/ca/rest/account/login")
     assert r.status_code == 200
     account = r.json()
-    assert account["id"] == "Test Agent" and account["Roles"]
+    assert account["id"] == "testagent" and "Certificate Manager Agents" in account["Roles"]
     cookie = r.headers["Set-Cookie"]
     assert re.fullmatch(r"JSESSIONID=[0-9A-F]+; Path=/ca; Secure; HttpOnly", cookie)
     # same session: no new cookie
@@ -286,16 +365,30 @@ def test_anonymous_resources(
     assert certs["total"] >= 4 and len(certs["entries"]) == 2
     profiles = anon_session.get(f"{url}/ca/rest/certrequests/profiles").json()
     ids = {p["profileId"] for p in profiles["entries"]}
-    assert {"caServerCert", "caUserCert", "caSubsystemCert", "caECServerCert"} <= ids
-    assert all(p["profileURL"].startswith(url) for p in profiles["entries"])
+    assert {"caServerCert", "caSubsystemCert", "caECServerCert", "caCACert"} <= ids
+    assert "caUserCert" not in ids  # visible=false, as shipped: templates list visible ones
+    assert all(p["profileURL"].startswith(f"{url}/ca/rest/profiles/") for p in profiles["entries"])
+    v2 = anon_session.get(f"{url}/ca/v2/certrequests/profiles").json()["entries"]
+    assert {p["profileId"] for p in v2} == ids and all("profileURL" not in p for p in v2)
     tpl = anon_session.get(f"{url}/ca/rest/certrequests/profiles/caServerCert").json()
     classes = [i["ClassID"] for i in tpl["Input"]]
     assert classes == ["certReqInputImpl", "submitterInfoInputImpl"]
     names = [a["name"] for a in tpl["Input"][0]["Attribute"]]
     assert names == ["cert_request_type", "cert_request"]
     assert all(a["Value"] == "" for i in tpl["Input"] for a in i["Attribute"])
+    # a hidden profile's template is served (command-line enrolment uses them) ...
+    hidden = anon_session.get(f"{url}/ca/rest/certrequests/profiles/caUserCert").json()
+    assert [i["ClassID"] for i in hidden["Input"]] == [
+        "keyGenInputImpl",
+        "subjectNameInputImpl",
+        "submitterInfoInputImpl",
+    ]
+    # ... and an unknown one is a BadRequestException, not a 404 (CertRequestService)
     r = anon_session.get(f"{url}/ca/rest/certrequests/profiles/noSuchProfile")
-    assert r.status_code == 404 and error_class(r) == "ProfileNotFoundException"
+    assert r.status_code == 400 and error_class(r) == "BadRequestException"
+    assert r.json()["Message"] == (
+        "Unable to get enrollment template for noSuchProfile: Profile not found"
+    )
     for path in ("/ca/rest/config/cert/transport", "/kra/rest/config/cert/transport"):
         data = anon_session.get(url + path).json()
         assert data["SubjectDN"] == "CN=DRM Transport Certificate"
@@ -317,7 +410,8 @@ def test_errors_and_bare_v2_responses(
     assert r.status_code == 404
     body = r.json()
     assert body["ClassName"] == "com.netscape.certsrv.cert.CertNotFoundException"
-    assert body["Code"] == 404 and body["Attributes"] == {"Attribute": []}
+    assert body["Code"] == 404 and body["Message"] == "Certificate ID 0xdeadbeef not found"
+    assert body["Attributes"] == {"Attribute": [{"name": "certId", "value": str(0xDEADBEEF)}]}
     r = anon_session.post(
         f"{url}/ca/rest/certrequests",
         data=b"{not json",
@@ -431,7 +525,7 @@ def test_revoke_hold_unrevoke_and_cert_nonces(
     assert r.status_code == 400  # single use
     held = agent_session.get(f"{url}/ca/rest/certs/{serial}").json()
     assert held["Status"] == "REVOKED" and held["RevocationReason"] == 6
-    assert held["RevokedBy"] == "Test Agent" and isinstance(held["RevokedOn"], int)
+    assert held["RevokedBy"] == "testagent" and isinstance(held["RevokedOn"], int)
 
     r = agent_session.post(f"{url}/ca/rest/agent/certs/{serial}/unrevoke")
     assert r.status_code == 200 and r.json()["requestType"] == "unrevocation"
@@ -680,5 +774,9 @@ def test_extra_client_ca_and_required_client_cert(tmp_path: Path) -> None:
         with pytest.raises(requests.exceptions.RequestException):
             s.get(f"{server.url}/pki/rest/info")
         s.cert = (str(tmp_path / "o.pem"), str(tmp_path / "o.key"))
+        # TLS accepts it, but no user owns it yet
+        assert s.get(f"{server.url}/ca/rest/account/login").status_code == 401
+        server.register_cert("outsider", outsider.cert, ["Certificate Manager Agents"])
         r = s.get(f"{server.url}/ca/rest/account/login")
-        assert r.status_code == 200 and r.json()["id"] == "Outside Agent"
+        assert r.status_code == 200 and r.json()["id"] == "outsider"
+        assert r.json()["Roles"] == ["Certificate Manager Agents"]

@@ -148,16 +148,21 @@ class CA:
         self.chain = [self.cert] + (parent.chain if parent else [])
 
     @classmethod
-    def from_pem(cls, cert_pem: bytes, key_pem: bytes) -> CA:
+    def from_pem(cls, cert_pem: bytes, key_pem: bytes, parent: CA | None = None) -> CA:
         """Rebuild a CA from its stored certificate and key (the test server's state dir)."""
-        ca = cls.__new__(cls)
-        ca.cert = x509.load_pem_x509_certificate(cert_pem)
         key = serialization.load_pem_private_key(key_pem, password=None)
         if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
             raise ValueError("the CA key must be RSA or EC")
+        return cls.from_key(x509.load_pem_x509_certificate(cert_pem), key, parent)
+
+    @classmethod
+    def from_key(cls, cert: x509.Certificate, key: PrivateKey, parent: CA | None = None) -> CA:
+        """A CA from a certificate and its key; ``parent`` is the CA that signed it."""
+        ca = cls.__new__(cls)
+        ca.cert = cert
         ca.key = key
-        ca.parent = None
-        ca.chain = [ca.cert]
+        ca.parent = parent
+        ca.chain = [cert] + (parent.chain if parent else [])
         return ca
 
     @property
@@ -177,6 +182,7 @@ class CA:
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
         key: PrivateKey | None = None,
+        serial_number: int | None = None,
     ) -> IssuedCert:
         """Issue a leaf certificate.
 
@@ -193,6 +199,7 @@ class CA:
             emails=emails,
             not_before=not_before,
             not_after=not_after,
+            serial_number=serial_number,
         )
         return IssuedCert(cert=cert, key=key, chain=list(self.chain))
 

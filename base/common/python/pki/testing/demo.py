@@ -73,8 +73,12 @@ def run(info: dict[str, Any]) -> None:
     host_port = info["url"].split("://", 1)[1]
     host, port = host_port.rsplit(":", 1)
     conn = PKIConnection(
-        "https", host, port,
-        nssdb=info["nssdb"], nickname=info["nickname"], nssdb_password_file=info["password_file"],
+        "https",
+        host,
+        port,
+        nssdb=info["nssdb"],
+        nickname=info["nickname"],
+        nssdb_password_file=info["password_file"],
     )
     account = pki.account.AccountClient(conn, subsystem="ca")
     who = account.login()

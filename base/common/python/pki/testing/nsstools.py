@@ -128,9 +128,7 @@ class TestNSSDB:
                 f.write(data)
         try:
             db_pw = ["-k", self._password_file()] if self.password else ["-K", ""]
-            self._run(
-                "pk12util", "-i", str(p12_path), "-d", self.spec, *db_pw, "-w", str(pw_path)
-            )
+            self._run("pk12util", "-i", str(p12_path), "-d", self.spec, *db_pw, "-w", str(pw_path))
         finally:
             p12_path.unlink(missing_ok=True)
             pw_path.unlink(missing_ok=True)

@@ -4,17 +4,31 @@ Run it::
 
     python -m pki.testing.server --port 0 --state-dir DIR [--host 127.0.0.1]
         [--client-ca PEMFILE ...] [--require-client-cert] [--version 11.7.0] [--oaep]
+        [--user NAME[:GROUP,...] ...] [--freeipa-acls]
 
 On first use it creates in DIR a CA, a server certificate for localhost/127.0.0.1/::1, a KRA
 transport certificate and an agent NSS database (``DIR/nssdb``, nickname ``PKI Administrator``,
-password in ``DIR/password.conf``); later starts reuse them and the stored certificates,
-requests and keys. When it is ready it prints exactly one JSON line on stdout::
+password in ``DIR/password.conf``). The agent's certificate belongs to the admin users that
+``pkispawn`` creates: ``caadmin`` on the CA (Administrators, Certificate Manager Agents,
+Security Domain Administrators, Enterprise CA Administrators) and ``kraadmin`` on the KRA
+(Administrators, Data Recovery Manager Agents, Enterprise KRA Administrators); both also
+accept HTTP Basic with the password in ``DIR/admin-password``. Later starts reuse all of it
+and the stored certificates, requests, keys, users, profiles and authorities.
+
+``--user NAME[:GROUP,...]`` makes (once) a user on the CA and the KRA with a certificate of
+its own in ``DIR/users/NAME/nssdb`` (nickname NAME, password in
+``DIR/users/NAME/password.conf``), a member of the listed groups of each subsystem that has
+them; with no groups it is an authenticated non-agent. ``--freeipa-acls`` adds the ACL
+grants FreeIPA's installer adds (see ``pki.testing.dogtag.security``).
+
+When it is ready it prints exactly one JSON line on stdout::
 
     {"url": ..., "nssdb": ..., "nickname": ..., "password_file": ..., "ca_cert": ...}
 
-and logs to stderr. SIGTERM or SIGINT stop it (exit 0). Tests use ``DogtagTestServer``,
-which serves the same thing from a background thread. The resources themselves live in
-``pki.testing.dogtag``.
+(plus ``"users": {NAME: {"nssdb", "nickname", "password_file"}}`` when ``--user`` was
+given) and logs to stderr. SIGTERM or SIGINT stop it (exit 0). Tests use
+``DogtagTestServer``, which serves the same thing from a background thread and has
+``add_user()`` for extra users. The resources themselves live in ``pki.testing.dogtag``.
 """
 
 from __future__ import annotations
@@ -27,35 +41,86 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from pki.testing.certs import IssuedCert
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from pki.testing.certs import IssuedCert, generate_key
 from pki.testing.dogtag import bootstrap
+from pki.testing.dogtag.admin import AdminResources
+from pki.testing.dogtag.authorities import AuthorityRegistry, AuthorityResources
 from pki.testing.dogtag.ca_certs import CACertResources, CertRepository
 from pki.testing.dogtag.ca_requests import CARequestResources
 from pki.testing.dogtag.common import CommonResources
 from pki.testing.dogtag.http import Dispatcher, DogtagHTTPServer, Route
 from pki.testing.dogtag.kra import KRAResources
+from pki.testing.dogtag.profile_admin import ProfileResources
+from pki.testing.dogtag.profiles import ProfileStore
+from pki.testing.dogtag.security import AccessControl, Authenticator
+from pki.testing.dogtag.securitydomain import SecurityDomainResources, host_entry
 from pki.testing.dogtag.store import STATE_FILE, Store
+from pki.testing.dogtag.system import FeatureResources, StatusResource
+from pki.testing.dogtag.usergroups import ADMIN_GROUPS, ADMIN_USER_IDS, UserDB
 
-__all__ = ["DogtagTestServer", "main"]
+__all__ = ["DogtagTestServer", "TestUser", "main"]
 
 logger = logging.getLogger("pki.testing.server")
 
 SERVER_NAME = "Dogtag Test Server"
 DEFAULT_VERSION = "11.7.0"
+SUBSYSTEMS = ("ca", "kra")
+HOSTNAME = "localhost"
+# auths.revocationChecking.enabled in each subsystem's CS.cfg
+REVOCATION_CHECKING = {"ca": True, "kra": False}
+
+
+@dataclass
+class TestUser:
+    """A user of the test server with a certificate in an NSS database of its own.
+
+    ``identity`` holds the certificate and, in memory only, its key, for tests that need
+    PEM files (write them to a temporary directory and remove it). ``groups`` maps each
+    subsystem to the groups the user is a member of there.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    user_id: str
+    nickname: str
+    nssdb: Path
+    password_file: Path
+    identity: IssuedCert = field(repr=False)
+    groups: dict[str, tuple[str, ...]]
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def cert(self) -> x509.Certificate:
+        return self.identity.cert
+
+    @property
+    def nss_info(self) -> dict[str, str]:
+        """``nssdb``/``nickname``/``password_file``, as the JSON start line gives them."""
+        return {
+            "nssdb": str(self.nssdb),
+            "nickname": self.nickname,
+            "password_file": str(self.password_file),
+        }
 
 
 class DogtagTestServer:
     """The test server; ``start()``/``stop()`` or use it as a context manager.
 
     ``port=0`` picks a free port (see ``.port`` after ``start()``). ``client_cas`` are PEM
-    files of extra CAs whose client certificates make agents. ``version`` is what
-    ``/pki/rest/info`` reports; below 11.6 the ``/v1/`` and ``/v2/`` paths do not exist.
-    ``oaep`` makes the KRA expect RSA-OAEP (SHA-256) wrapped session keys.
+    files of extra CAs whose client certificates the TLS layer accepts (a certificate still
+    has to belong to a user, see ``register_cert``). ``version`` is what ``/pki/rest/info``
+    reports; below 11.6 the ``/v1/`` and ``/v2/`` paths do not exist. ``oaep`` makes the KRA
+    expect RSA-OAEP (SHA-256) wrapped session keys. ``freeipa_acls`` adds FreeIPA's ACL
+    grants. ``users`` are ``(user_id, groups)`` pairs made as ``add_user`` makes them.
     """
 
     def __init__(
@@ -67,6 +132,8 @@ class DogtagTestServer:
         require_client_cert: bool = False,
         version: str = DEFAULT_VERSION,
         oaep: bool = False,
+        freeipa_acls: bool = False,
+        users: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> None:
         self.state_dir = Path(state_dir).resolve()
         self.host = host
@@ -75,9 +142,13 @@ class DogtagTestServer:
         self.require_client_cert = require_client_cert
         self.version = version
         self.oaep = oaep
+        self.freeipa_acls = freeipa_acls
         self._httpd: DogtagHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.materials = self._load_state()
+        self.users: dict[str, TestUser] = {}
+        for user_id, groups in users:
+            self.add_user(user_id, groups)
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -86,15 +157,41 @@ class DogtagTestServer:
             materials = bootstrap.load(self.state_dir)
             self.store = Store.open(self.state_dir / STATE_FILE)
             logger.info("reusing state in %s", self.state_dir)
-            return materials
-        materials = bootstrap.create(self.state_dir, first_serial=1)
-        self.store = Store.open(self.state_dir / STATE_FILE)
-        repo = CertRepository(self.store, materials.ca)
+        else:
+            materials = bootstrap.create(self.state_dir, first_serial=1)
+            self.store = Store.open(self.state_dir / STATE_FILE)
+        self.repo = CertRepository(self.store, materials.ca)
+        self.userdbs = {sub: UserDB(self.store, sub) for sub in SUBSYSTEMS}
+        self.profiles = ProfileStore(self.store)
+        self.authorities = AuthorityRegistry(self.repo, self.profiles, self.state_dir)
+        self.repo.issuer_chain = self.authorities.issuer_chain
         with self.store.transaction():
-            self.store.reserve("serial", 4)
-            for cert in materials.new_certs:
-                repo.add(cert, "system")
+            if materials.new_certs:
+                self.store.reserve("serial", 4)
+                for cert in materials.new_certs:
+                    self.repo.add(cert, "system")
+            agent_cert = materials.agent_cert or self._stored_agent_cert()
+            for sub, db in self.userdbs.items():
+                db.seed_groups()
+                if agent_cert is not None:
+                    db.ensure_user(
+                        ADMIN_USER_IDS[sub],
+                        ADMIN_USER_IDS[sub],
+                        ADMIN_GROUPS[sub],
+                        email=f"{ADMIN_USER_IDS[sub]}@example.com",
+                        certs=[agent_cert],
+                        password=materials.admin_password,
+                    )
+            self.profiles.seed()
         return materials
+
+    def _stored_agent_cert(self) -> x509.Certificate | None:
+        """The agent certificate of a state directory made before ``agent.pem`` existed."""
+        for _, _, cert in self.repo.all():
+            cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            if cns and cns[0].value == bootstrap.AGENT_NICKNAME:
+                return cert
+        return None
 
     def _ssl_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -108,23 +205,200 @@ class DogtagTestServer:
         ctx.verify_mode = ssl.CERT_REQUIRED if self.require_client_cert else ssl.CERT_OPTIONAL
         return ctx
 
-    def _routes(self) -> dict[str, list[Route]]:
-        repo = CertRepository(self.store, self.materials.ca)
-        requests = CARequestResources(repo)
-        certs = CACertResources(repo, self.materials.transport_cert, requests.record_completed)
+    def _routes(self, port: int) -> dict[str, list[Route]]:
+        authenticator = self._authenticator()
+        requests = CARequestResources(self.repo, self.profiles, self.authorities, authenticator)
+        certs = CACertResources(self.repo, self.materials.transport_cert, requests.record_completed)
         kra = KRAResources(
             self.store,
-            repo,
+            self.repo,
             self.materials.transport_cert,
             self.materials.transport_key,
             oaep=self.oaep,
         )
         common = CommonResources(SERVER_NAME, self.version)
+        ca_domain = SecurityDomainResources(self.store, self.userdbs["ca"], serves=True)
+        ca_domain.register_self(
+            [
+                host_entry("CA", HOSTNAME, port, domain_manager=True),
+                host_entry("KRA", HOSTNAME, port, domain_manager=False),
+            ]
+        )
+        kra_domain = SecurityDomainResources(self.store, self.userdbs["kra"], serves=False)
         return {
             "pki": common.routes("pki"),
-            "ca": [*common.routes("ca"), *certs.routes(), *requests.routes()],
-            "kra": [*common.routes("kra"), *kra.routes()],
+            "ca": [
+                *common.routes("ca"),
+                *certs.routes(),
+                *requests.routes(),
+                *ProfileResources(self.profiles).routes(),
+                *AuthorityResources(self.authorities).routes(),
+                *AdminResources(self.userdbs["ca"]).routes(),
+                *ca_domain.routes(),
+                *FeatureResources().routes(),
+                *StatusResource("ca", self.version).routes(),
+            ],
+            "kra": [
+                *common.routes("kra"),
+                *kra.routes(),
+                *AdminResources(self.userdbs["kra"]).routes(),
+                *kra_domain.routes(),
+                *StatusResource("kra", self.version).routes(),
+            ],
         }
+
+    def _authenticator(self) -> Authenticator:
+        return Authenticator(self.userdbs, self.repo.is_revoked, REVOCATION_CHECKING)
+
+    # -- users ---------------------------------------------------------------------------
+
+    def _groups_by_subsystem(
+        self, groups: Iterable[str], subsystems: Sequence[str]
+    ) -> dict[str, tuple[str, ...]]:
+        """Each requested group on every subsystem that has it; unknown groups are errors."""
+        wanted = list(groups)
+        placed: dict[str, tuple[str, ...]] = {sub: () for sub in subsystems}
+        unknown = []
+        with self.store.lock:
+            for name in wanted:
+                found = False
+                for sub in subsystems:
+                    key = self.userdbs[sub].group_key(name)
+                    if key is not None:
+                        placed[sub] += (key,)
+                        found = True
+                if not found:
+                    unknown.append(name)
+        if unknown:
+            raise ValueError(
+                f"no such group on {'/'.join(subsystems)}: {', '.join(unknown)} "
+                "(see pki.testing.dogtag.usergroups for the default groups)"
+            )
+        return placed
+
+    def register_cert(
+        self,
+        user_id: str,
+        cert: x509.Certificate,
+        groups: Iterable[str] = (),
+        *,
+        full_name: str | None = None,
+        email: str = "",
+        password: str | None = None,
+        subsystems: Sequence[str] = SUBSYSTEMS,
+    ) -> dict[str, tuple[str, ...]]:
+        """Make ``user_id`` (if needed) on ``subsystems``, map ``cert`` to it and add it to
+        ``groups`` (on each subsystem that has them); returns the groups per subsystem."""
+        placed = self._groups_by_subsystem(groups, subsystems)
+        with self.store.transaction():
+            for sub in subsystems:
+                self.userdbs[sub].ensure_user(
+                    user_id,
+                    full_name or user_id,
+                    placed[sub],
+                    email=email,
+                    certs=[cert],
+                    password=password,
+                )
+        return placed
+
+    def _issue_user_cert(self, common_name: str, user_id: str, email: str) -> IssuedCert:
+        key = generate_key("rsa")
+        attrs = [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, self._organization()),
+            x509.NameAttribute(NameOID.USER_ID, user_id),
+        ]
+        if email:
+            attrs.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email))
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+        with self.store.transaction():
+            serial = self.store.next_id("serial")
+            cert = self.materials.ca.sign(
+                x509.Name(attrs), key.public_key(), usages=("client",), serial_number=serial
+            )
+            self.repo.add(cert, "system")
+        return IssuedCert(cert, key, [self.materials.ca.cert])
+
+    def _organization(self) -> str:
+        orgs = self.materials.ca.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        return str(orgs[0].value) if orgs else "Dogtag Test"
+
+    def add_user(
+        self,
+        user_id: str,
+        groups: Iterable[str] = (),
+        *,
+        full_name: str | None = None,
+        email: str = "",
+        password: str | None = None,
+        subsystems: Sequence[str] = SUBSYSTEMS,
+        directory: str | Path | None = None,
+    ) -> TestUser:
+        """A user with a new certificate in its own NSS database (nickname = ``user_id``).
+
+        The database goes to ``directory`` (default ``DIR/users/<user_id>``, reused when it
+        exists) with its random password in ``password.conf`` beside it; the key exists only
+        there and in the returned ``TestUser.identity``. ``groups`` are group names of the
+        subsystems (no groups: an authenticated user that is nobody's agent); ``password``
+        enables HTTP Basic for the user. Calling it again for the same user adds groups.
+        """
+        if not user_id or "/" in user_id or user_id.startswith("."):
+            raise ValueError(f"unusable user ID {user_id!r}: give a plain name")
+        base = Path(directory) if directory else self.state_dir / bootstrap.USERS_DIR / user_id
+        nssdb, password_conf = base / "nssdb", base / "password.conf"
+        existing = self.users.get(user_id)
+        if existing is not None and existing.nssdb == nssdb:
+            identity = existing.identity
+        else:
+            identity = self._issue_user_cert(full_name or user_id, user_id, email)
+            bootstrap.write_identity_db(
+                nssdb, password_conf, user_id, identity, self.materials.ca.cert
+            )
+        self.register_cert(
+            user_id,
+            identity.cert,
+            groups,
+            full_name=full_name,
+            email=email,
+            password=password,
+            subsystems=subsystems,
+        )
+        with self.store.lock:
+            memberships = {sub: tuple(self.userdbs[sub].groups_of(user_id)) for sub in subsystems}
+        user = TestUser(user_id, user_id, nssdb, password_conf, identity, memberships, password)
+        self.users[user_id] = user
+        return user
+
+    def issue_client_cert(
+        self,
+        common_name: str,
+        *,
+        user_id: str | None = None,
+        groups: Sequence[str] | None = None,
+        register: bool = True,
+        **kwargs: Any,
+    ) -> IssuedCert:
+        """A client certificate from the server's CA, in memory (for PEM-based tests).
+
+        It is recorded as issued (with the next serial number), so it can be revoked.
+        With ``register`` (the default) it belongs to ``user_id`` (default: the common name),
+        a member of ``groups`` (default: the admin's groups on each subsystem, i.e. an agent
+        and administrator like ``caadmin``). Without, it maps to nobody (a 401 on login).
+        Keyword arguments go to ``CA.issue_cert``.
+        """
+        kwargs.setdefault("usages", ("client",))
+        with self.store.transaction():
+            kwargs.setdefault("serial_number", self.store.next_id("serial"))
+            issued = self.materials.ca.issue_cert(common_name, **kwargs)
+            self.repo.add(issued.cert, "system")
+        if register and groups is not None:
+            self.register_cert(user_id or common_name, issued.cert, groups)
+        elif register:
+            for sub in SUBSYSTEMS:  # exactly the admin's groups on each subsystem
+                self.register_cert(
+                    user_id or common_name, issued.cert, ADMIN_GROUPS[sub], subsystems=(sub,)
+                )
+        return issued
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -132,10 +406,16 @@ class DogtagTestServer:
         """Bind, and serve from a daemon thread."""
         if self._httpd is not None:
             return self
-        dispatcher = Dispatcher(self._routes(), self.version)
+        dispatcher = Dispatcher(
+            {},
+            self.version,
+            self._authenticator(),
+            AccessControl(freeipa_acls=self.freeipa_acls),
+        )
         self._httpd = DogtagHTTPServer(
             (self.host, self.requested_port), self._ssl_context(), dispatcher
         )
+        dispatcher.routes = self._routes(self._httpd.server_port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.2},
@@ -186,24 +466,38 @@ class DogtagTestServer:
         return self.materials.ca_cert_path
 
     @property
-    def info(self) -> dict[str, str]:
+    def admin_password(self) -> str:
+        """The HTTP Basic password of ``caadmin`` and ``kraadmin``."""
+        if self.materials.admin_password is None:
+            raise RuntimeError(f"no {bootstrap.ADMIN_PASSWORD} in {self.state_dir}")
+        return self.materials.admin_password
+
+    @property
+    def admin_user_ids(self) -> dict[str, str]:
+        """The admin user of each subsystem (the agent certificate's users)."""
+        return dict(ADMIN_USER_IDS)
+
+    @property
+    def info(self) -> dict[str, Any]:
         """The start contract: the same dict as the JSON line the CLI prints."""
-        return {
+        info: dict[str, Any] = {
             "url": self.url,
             "nssdb": str(self.materials.nssdb_path),
             "nickname": bootstrap.AGENT_NICKNAME,
             "password_file": str(self.materials.password_file),
             "ca_cert": str(self.materials.ca_cert_path),
         }
+        if self.users:
+            info["users"] = {uid: user.nss_info for uid, user in self.users.items()}
+        return info
 
-    def issue_client_cert(self, common_name: str, **kwargs: Any) -> IssuedCert:
-        """A client certificate from the server's CA (an agent, for PEM-based tests).
 
-        It is not recorded in the server's certificate list; keyword arguments go to
-        ``CA.issue_cert``.
-        """
-        kwargs.setdefault("usages", ("client",))
-        return self.materials.ca.issue_cert(common_name, **kwargs)
+def _user_spec(text: str) -> tuple[str, list[str]]:
+    """``NAME[:GROUP,...]`` → (name, groups)."""
+    name, _, groups = text.partition(":")
+    if not name.strip():
+        raise argparse.ArgumentTypeError(f"--user {text!r}: a user name is needed before ':'")
+    return name.strip(), [g.strip() for g in groups.split(",") if g.strip()]
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -219,13 +513,25 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="PEMFILE",
-        help="also accept agents whose client certificates this CA issued (repeatable)",
+        help="also accept TLS client certificates this CA issued (repeatable)",
     )
     parser.add_argument(
         "--require-client-cert", action="store_true", help="refuse TLS clients without a cert"
     )
     parser.add_argument("--version", default=DEFAULT_VERSION, help="version /pki/rest/info reports")
     parser.add_argument("--oaep", action="store_true", help="KRA session keys are RSA-OAEP wrapped")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        type=_user_spec,
+        metavar="NAME[:GROUP,...]",
+        help="a user with its own NSS database in DIR/users/NAME, member of these groups "
+        "(repeatable; no groups: a non-agent)",
+    )
+    parser.add_argument(
+        "--freeipa-acls", action="store_true", help="add the ACL grants FreeIPA's installer adds"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -247,15 +553,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    server = DogtagTestServer(
-        args.state_dir,
-        host=args.host,
-        port=args.port,
-        client_cas=args.client_ca,
-        require_client_cert=args.require_client_cert,
-        version=args.version,
-        oaep=args.oaep,
-    )
+    try:
+        server = DogtagTestServer(
+            args.state_dir,
+            host=args.host,
+            port=args.port,
+            client_cas=args.client_ca,
+            require_client_cert=args.require_client_cert,
+            version=args.version,
+            oaep=args.oaep,
+            freeipa_acls=args.freeipa_acls,
+            users=args.user,
+        )
+    except ValueError as e:
+        sys.stderr.write(f"ERROR: {e}\n")
+        return 2
     server.start()
     try:
         sys.stdout.write(json.dumps(server.info) + "\n")

@@ -10,10 +10,19 @@ Layout of DIR (everything a test server needs, nothing more):
     the KRA transport certificate (RSA 2048) and its key, used to unwrap session keys;
 ``nssdb/`` and ``password.conf``
     the agent's NSS database (sql) with ``PKI Administrator`` (u,u,u) and the CA (CT,C,C),
-    and its random password as Dogtag writes it (``internal=...``, mode 0600).
+    and its random password as Dogtag writes it (``internal=...``, mode 0600);
+``agent.pem``
+    the agent's certificate (public), which the admin users ``caadmin`` (CA) and
+    ``kraadmin`` (KRA) are mapped to, as ``pkispawn`` maps its admin certificate;
+``admin-password``
+    the admin users' random HTTP Basic password (one line, mode 0600);
+``authorities/``
+    the keys of lightweight CAs (mode 0600, see ``authorities``);
+``users/<id>/``
+    an NSS database and ``password.conf`` per extra user (``DogtagTestServer.add_user``).
 
-The agent's private key only ever exists inside the NSS database: it goes in through a
-PKCS#12 blob in a private temporary directory that ``TestNSSDB.cleanup`` removes.
+Private keys of users only ever exist inside NSS databases: they go in through a PKCS#12
+blob in a private temporary directory that ``TestNSSDB.cleanup`` removes.
 """
 
 from __future__ import annotations
@@ -46,6 +55,9 @@ TRANSPORT_CERT = "transport.pem"
 TRANSPORT_KEY = "transport-key.pem"
 NSSDB = "nssdb"
 PASSWORD_CONF = "password.conf"
+AGENT_CERT = "agent.pem"
+ADMIN_PASSWORD = "admin-password"
+USERS_DIR = "users"
 # Files holding private keys on purpose (documented above); nothing else in DIR may.
 KEY_FILES = (CA_KEY, SERVER_KEY, TRANSPORT_KEY)
 
@@ -58,6 +70,8 @@ class Materials:
     ca: CA
     transport_cert: x509.Certificate
     transport_key: rsa.RSAPrivateKey
+    agent_cert: x509.Certificate | None
+    admin_password: str | None
     #: certificates made during bootstrap (CA, server, transport, agent), to record as issued
     new_certs: list[x509.Certificate]
 
@@ -82,7 +96,7 @@ class Materials:
         return self.state_dir / PASSWORD_CONF
 
 
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write ``data`` atomically (temp file + rename) with ``mode`` from the start."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -91,7 +105,7 @@ def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
-def _key_pem(key: object) -> bytes:
+def key_pem(key: object) -> bytes:
     return key.private_bytes(  # type: ignore[attr-defined, no-any-return]
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -118,7 +132,10 @@ def load(state_dir: Path) -> Materials:
     )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("the transport key must be RSA")
-    return Materials(state_dir, ca, transport_cert, key, [])
+    agent_path, password_path = state_dir / AGENT_CERT, state_dir / ADMIN_PASSWORD
+    agent = x509.load_pem_x509_certificate(agent_path.read_bytes()) if agent_path.exists() else None
+    password = password_path.read_text().strip() if password_path.exists() else None
+    return Materials(state_dir, ca, transport_cert, key, agent, password, [])
 
 
 def create(state_dir: Path, first_serial: int = 1) -> Materials:
@@ -134,8 +151,8 @@ def create(state_dir: Path, first_serial: int = 1) -> Materials:
 
     tag = secrets.token_hex(4)
     ca = CA("CA Signing Certificate", organization=f"Dogtag Test {tag}")
-    _write(state_dir / CA_KEY, _key_pem(ca.key), 0o600)
-    _write(state_dir / CA_CERT, ca.cert_pem)
+    write_file(state_dir / CA_KEY, key_pem(ca.key), 0o600)
+    write_file(state_dir / CA_CERT, ca.cert_pem)
 
     server_key = generate_key("rsa")
     server_cert = ca.sign(
@@ -146,8 +163,8 @@ def create(state_dir: Path, first_serial: int = 1) -> Materials:
         ip_addresses=("127.0.0.1", "::1"),
         serial_number=first_serial,
     )
-    _write(state_dir / SERVER_KEY, _key_pem(server_key), 0o600)
-    _write(state_dir / SERVER_CERT, _pem(server_cert) + ca.cert_pem)
+    write_file(state_dir / SERVER_KEY, key_pem(server_key), 0o600)
+    write_file(state_dir / SERVER_CERT, _pem(server_cert) + ca.cert_pem)
 
     transport_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     transport_cert = ca.sign(
@@ -156,8 +173,8 @@ def create(state_dir: Path, first_serial: int = 1) -> Materials:
         usages=(),
         serial_number=first_serial + 1,
     )
-    _write(state_dir / TRANSPORT_KEY, _key_pem(transport_key), 0o600)
-    _write(state_dir / TRANSPORT_CERT, _pem(transport_cert))
+    write_file(state_dir / TRANSPORT_KEY, key_pem(transport_key), 0o600)
+    write_file(state_dir / TRANSPORT_CERT, _pem(transport_cert))
 
     agent_key = generate_key("rsa")
     agent_cert = ca.sign(
@@ -172,15 +189,42 @@ def create(state_dir: Path, first_serial: int = 1) -> Materials:
         usages=("client",),
         serial_number=first_serial + 2,
     )
-    password = secrets.token_urlsafe(24)
-    db = TestNSSDB(state_dir / NSSDB, password, "sql")
-    try:
-        db.add_ca(CA_NICKNAME, ca.cert, "CT,C,C")
-        db.add_identity(AGENT_NICKNAME, IssuedCert(agent_cert, agent_key, [ca.cert]))
-        db.write_password_conf(state_dir / PASSWORD_CONF)
-    finally:
-        db.cleanup()
-    os.chmod(state_dir / PASSWORD_CONF, 0o600)
+    write_identity_db(
+        state_dir / NSSDB,
+        state_dir / PASSWORD_CONF,
+        AGENT_NICKNAME,
+        IssuedCert(agent_cert, agent_key, [ca.cert]),
+        ca.cert,
+    )
+    write_file(state_dir / AGENT_CERT, _pem(agent_cert))
+    admin_password = secrets.token_urlsafe(18)
+    write_file(state_dir / ADMIN_PASSWORD, admin_password.encode() + b"\n", 0o600)
     logger.info("created CA, server, transport and agent certificates in %s", state_dir)
     new_certs = [ca.cert, server_cert, transport_cert, agent_cert]
-    return Materials(state_dir, ca, transport_cert, transport_key, new_certs)
+    return Materials(
+        state_dir, ca, transport_cert, transport_key, agent_cert, admin_password, new_certs
+    )
+
+
+def write_identity_db(
+    directory: Path,
+    password_conf: Path,
+    nickname: str,
+    identity: IssuedCert,
+    ca_cert: x509.Certificate,
+) -> None:
+    """Make an NSS database (random password) holding ``identity`` and trusting the CA.
+
+    The password goes to ``password_conf`` (``internal=...``, mode 0600), the key only into
+    the database.
+    """
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    db = TestNSSDB(directory, secrets.token_urlsafe(24), "sql")
+    try:
+        db.add_ca(CA_NICKNAME, ca_cert, "CT,C,C")
+        db.add_identity(nickname, identity)
+        db.write_password_conf(password_conf)
+    finally:
+        db.cleanup()
+    os.chmod(password_conf, 0o600)

@@ -1,6 +1,6 @@
 """CA certificate resources: list, search, get, agent get with nonce, revoke, hold, unrevoke.
 
-Also the CA's small read-only resources (info, authorities, signing/transport certificates).
+Also the CA's small read-only resources (info, signing/transport certificates).
 ``CertRepository`` is the shared view of the ``certs`` table that ``ca_requests`` issues into.
 """
 
@@ -32,6 +32,10 @@ class CertRepository:
         self.ca = ca
         self._cache: dict[int, x509.Certificate] = {}
         self._cache_lock = threading.Lock()
+        # the issuing CA's chain of a certificate; lightweight CAs install theirs
+        self.issuer_chain: Callable[[x509.Certificate], list[x509.Certificate]] = lambda cert: [
+            self.ca.cert
+        ]
 
     def add(self, cert: x509.Certificate, issued_by: str, request_id: int | None = None) -> None:
         """Record an issued certificate (call inside a store transaction)."""
@@ -56,7 +60,11 @@ class CertRepository:
         """The record of ``serial``; 404 CertNotFoundException if unknown."""
         record = self.store.table("certs").get(str(serial))
         if record is None:
-            raise not_found(f"Certificate ID {hex_id(serial)} not found", CERT_NOT_FOUND)
+            raise not_found(
+                f"Certificate ID {hex_id(serial)} not found",
+                CERT_NOT_FOUND,
+                {"certId": str(serial)},
+            )
         return record  # type: ignore[no-any-return]
 
     def all(self) -> list[tuple[int, dict[str, Any], x509.Certificate]]:
@@ -66,8 +74,17 @@ class CertRepository:
         items.sort(key=lambda item: item[0])
         return [(serial, rec, self.cert(serial, rec)) for serial, rec in items]
 
-    def chain(self) -> list[x509.Certificate]:
-        return [self.ca.cert]
+    def chain(self, cert: x509.Certificate) -> list[x509.Certificate]:
+        """The CA certificates above ``cert`` (its issuer first)."""
+        return self.issuer_chain(cert)
+
+    def is_revoked(self, cert: x509.Certificate) -> bool:
+        """Is ``cert`` one of ours and revoked (on hold included)? For client-cert logins."""
+        with self.store.lock:
+            record = self.store.table("certs").get(str(cert.serial_number))
+            if record is None or record.get("revoked_on") is None:
+                return False
+            return self.cert(cert.serial_number, record) == cert
 
 
 def _flag(value: object) -> bool:
@@ -235,7 +252,8 @@ class CACertResources:
     def _cert_data(self, serial: int) -> dict[str, Any]:
         with self.repo.store.lock:
             record = dict(self.repo.get(serial))
-        return formats.cert_data(record, self.repo.cert(serial, record), self.repo.chain())
+        cert = self.repo.cert(serial, record)
+        return formats.cert_data(record, cert, self.repo.chain(cert))
 
     def get_cert(self, req: Request, cert_id: str) -> dict[str, Any]:
         return self._cert_data(parse_id(cert_id, "certificate ID"))
@@ -244,34 +262,13 @@ class CACertResources:
         serial = cert.serial_number
         if str(serial) in self.repo.store.table("certs"):
             return self._cert_data(serial)
-        return formats.cert_data({}, cert, self.repo.chain())
+        return formats.cert_data({}, cert, self.repo.chain(cert))
 
     def signing_cert(self, req: Request) -> dict[str, Any]:
         return formats.cert_data({}, self.repo.ca.cert, [])
 
     def transport_cert_data(self, req: Request) -> dict[str, Any]:
         return self._system_cert(self.transport_cert)
-
-    def authorities(self, req: Request) -> list[dict[str, Any]]:
-        return [self._authority()]
-
-    def authority(self, req: Request, aid: str) -> dict[str, Any]:
-        if aid not in (self.repo.store.data["authority_id"], "host-authority"):
-            raise not_found(f"CA not found: {aid}", "ca.CANotFoundException")
-        return self._authority()
-
-    def _authority(self) -> dict[str, Any]:
-        ca_cert = self.repo.ca.cert
-        return {
-            "id": self.repo.store.data["authority_id"],
-            "dn": formats.dn(ca_cert.subject),
-            "issuerDN": formats.dn(ca_cert.issuer),
-            "serial": ca_cert.serial_number,
-            "isHostAuthority": True,
-            "enabled": True,
-            "ready": True,
-            "description": "Host authority",
-        }
 
     # -- agent ---------------------------------------------------------------------------
 
@@ -328,12 +325,10 @@ class CACertResources:
             route("GET", r"certs", self.list_certs),
             route("POST", r"certs/search", self.search),
             route("GET", rf"certs/{cid}", self.get_cert),
-            route("GET", rf"agent/certs/{cid}", self.agent_get_cert),
-            route("POST", rf"agent/certs/{cid}/revoke", self.revoke),
-            route("POST", rf"agent/certs/{cid}/revoke-ca", self.revoke),
-            route("POST", rf"agent/certs/{cid}/unrevoke", self.unrevoke),
+            route("GET", rf"agent/certs/{cid}", self.agent_get_cert, "certs"),
+            route("POST", rf"agent/certs/{cid}/revoke", self.revoke, "certs"),
+            route("POST", rf"agent/certs/{cid}/revoke-ca", self.revoke, "certs"),
+            route("POST", rf"agent/certs/{cid}/unrevoke", self.unrevoke, "certs"),
             route("GET", r"config/cert/signing", self.signing_cert),
             route("GET", r"config/cert/transport", self.transport_cert_data),
-            route("GET", r"authorities", self.authorities),
-            route("GET", r"authorities/(?P<aid>[^/]+)", self.authority),
         ]

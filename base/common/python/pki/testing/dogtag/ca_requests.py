@@ -1,8 +1,15 @@
-"""CA certificate requests: profiles, enrollment, agent review and approve/reject/cancel.
+"""CA certificate requests: enrolment templates, submission, agent review and approval.
 
-Approval issues a real X.509 certificate signed by the CA from the submitted PKCS#10 CSR
-(subject and public key from the CSR, SANs from its extension request, sequential serial).
-Request records live in the store's ``ca_requests`` table.
+A submission names a profile that must exist and be enabled (else 400 "Bad request data");
+``issuer-id`` or ``issuer-dn`` picks the lightweight CA that signs (unknown → 404, disabled →
+409, both → 400). The profile's policies (``policies``) run at submission: a failed
+constraint rejects the request there. Profiles with an agent authenticator
+(``auth.instance_id=AgentCertAuth`` or ``raCertAuth``) authenticate the submitter's TLS client
+certificate themselves (member of the authenticator's agent group, not revoked) and issue at
+once; a missing or unqualified certificate is 401 "Authentication failed". Other profiles
+leave the request pending for an agent's approval, which signs the certificate the
+profile planned, dated from the submission. Request records live in the store's
+``ca_requests`` table.
 """
 
 from __future__ import annotations
@@ -10,33 +17,23 @@ from __future__ import annotations
 import base64
 import datetime
 import re
+import uuid
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
 
 from pki.testing.dogtag import formats
+from pki.testing.dogtag.authorities import Authority, AuthorityRegistry
 from pki.testing.dogtag.ca_certs import CertRepository
-from pki.testing.dogtag.errors import bad_request, not_found
+from pki.testing.dogtag.errors import DogtagError, bad_request, conflict, not_found, unauthorized
 from pki.testing.dogtag.formats import hex_id, parse_id
 from pki.testing.dogtag.http import Request, Response, Route, route
-from pki.testing.dogtag.profiles import PROFILES, Profile, template
+from pki.testing.dogtag.policies import Plan, Rejected, plan_certificate
+from pki.testing.dogtag.profiles import AGENT_AUTHENTICATORS, Profile, ProfileStore
+from pki.testing.dogtag.security import Authenticator
 
 REQUEST_NOT_FOUND = "request.RequestNotFoundException"
-PROFILE_NOT_FOUND = "profile.ProfileNotFoundException"
-
-_SUBJECT_INPUTS = (
-    ("sn_c", NameOID.COUNTRY_NAME),
-    ("sn_o", NameOID.ORGANIZATION_NAME),
-    ("sn_ou", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("sn_ou1", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("sn_ou2", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("sn_ou3", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("sn_e", NameOID.EMAIL_ADDRESS),
-    ("sn_uid", NameOID.USER_ID),
-    ("sn_cn", NameOID.COMMON_NAME),
-)
 
 
 def parse_csr(text: str) -> x509.CertificateSigningRequest:
@@ -71,19 +68,36 @@ def input_values(inputs: object) -> dict[str, str]:
     return values
 
 
+def _bad_data(message: str) -> DogtagError:
+    return bad_request(f"Bad request data: {message}")
+
+
 class CARequestResources:
     """``certrequests``, ``certrequests/profiles`` and ``agent/certrequests``."""
 
-    def __init__(self, repo: CertRepository) -> None:
+    def __init__(
+        self,
+        repo: CertRepository,
+        profiles: ProfileStore,
+        authorities: AuthorityRegistry,
+        authenticator: Authenticator,
+    ) -> None:
         self.repo = repo
         self.store = repo.store
+        self.profiles = profiles
+        self.authorities = authorities
+        self.authenticator = authenticator
 
     # -- records -------------------------------------------------------------------------
 
     def _get(self, request_id: int) -> dict[str, Any]:
         record = self.store.table("ca_requests").get(str(request_id))
         if record is None:
-            raise not_found(f"Request ID {hex_id(request_id)} not found", REQUEST_NOT_FOUND)
+            raise not_found(
+                f"Request ID {hex_id(request_id)} not found",
+                REQUEST_NOT_FOUND,
+                {"requestId": str(request_id)},
+            )
         return record  # type: ignore[no-any-return]
 
     def _new(self, request_type: str, status: str, **fields: Any) -> tuple[int, dict[str, Any]]:
@@ -107,7 +121,7 @@ class CARequestResources:
             "requestStatus": record["status"],
             "creationTime": record["created"],
             "modificationTime": record["modified"],
-            "operationResult": "error" if record.get("error") else "success",
+            "operationResult": "error" if record.get("failed") else "success",
         }
         if record.get("cert_request_type"):
             info["certRequestType"] = record["cert_request_type"]
@@ -131,53 +145,98 @@ class CARequestResources:
         )
         return self.info(req, request_id, record)
 
-    # -- profiles ------------------------------------------------------------------------
-
-    def _profile(self, profile_id: str) -> Profile:
-        profile = PROFILES.get(profile_id)
-        if profile is None:
-            raise not_found(f"Profile {profile_id} not found", PROFILE_NOT_FOUND)
-        return profile
+    # -- enrolment templates (anonymous) -----------------------------------------------
 
     def list_profiles(self, req: Request) -> dict[str, Any]:
+        """The visible profiles; v1 entries carry the ``profiles/<id>`` URL."""
+        with self.store.lock:
+            profiles = [self.profiles.get(pid) for pid in self.profiles.ids()]
         entries = []
-        for profile in PROFILES.values():
-            entry = {
-                "profileId": profile.profile_id,
-                "profileName": profile.name,
-                "profileDescription": profile.description,
-            }
-            if req.v1:
-                entry["profileURL"] = req.url(f"certrequests/profiles/{profile.profile_id}")
+        for profile in profiles:
+            if not profile.visible:
+                continue
+            url = req.url(f"profiles/{profile.profile_id}") if req.v1 else None
+            entry = profile.info(url or "")
+            if not url:
+                entry.pop("profileURL")
             entries.append(entry)
         start, size = req.int_param("start", 0), req.int_param("size", 20)
         return formats.collection(formats.page(entries, start, size), len(entries))
 
     def get_profile(self, req: Request, profile_id: str) -> dict[str, Any]:
-        return template(self._profile(profile_id))
+        """The template of any profile, hidden ones included (400 if it does not exist)."""
+        with self.store.lock:
+            profile = self.profiles.find(profile_id)
+        if profile is None:
+            raise bad_request(
+                f"Unable to get enrollment template for {profile_id}: Profile not found"
+            )
+        return profile.template()
 
-    # -- submission (anonymous) ----------------------------------------------------------
+    # -- submission ----------------------------------------------------------------------
+
+    def _issuer(self, req: Request) -> Authority:
+        issuer_id, issuer_dn = req.params.get("issuer-id"), req.params.get("issuer-dn")
+        if issuer_id is not None and issuer_dn is not None:
+            raise bad_request("Cannot provide both issuer ID and issuer DN")
+        authority: Authority | None = self.authorities.host
+        label = self.authorities.host.aid
+        if issuer_id is not None:
+            try:
+                label = str(uuid.UUID(issuer_id))
+            except ValueError:
+                raise bad_request(f"Invalid authority ID: {issuer_id}") from None
+            authority = self.authorities.get(label)
+            if authority is None:
+                raise not_found(f"CA not found: {issuer_id}")
+        if issuer_dn is not None:
+            try:
+                name = formats.parse_dn(issuer_dn)
+            except ValueError:
+                raise bad_request(f"Invalid DN: {issuer_dn}") from None
+            authority = self.authorities.by_dn(name)
+            if authority is None:
+                raise not_found(f"CA not found: {issuer_dn}")
+            label = authority.aid
+        assert authority is not None
+        if not authority.enabled:
+            raise conflict(f"CA not enabled: {label}")
+        return authority
+
+    def _agent(self, req: Request, profile: Profile) -> str | None:
+        """The submitting agent's user ID for an agent-authenticated profile (401 if none)."""
+        authenticator = profile.authenticator
+        if authenticator is None:
+            return None
+        group = AGENT_AUTHENTICATORS.get(authenticator)
+        if group is None:
+            raise unauthorized(f"Authentication failed: unknown authenticator {authenticator}")
+        account = (
+            self.authenticator.from_certificate("ca", req.peer_cert)
+            if req.peer_cert is not None
+            else None
+        )
+        if account is None:
+            raise unauthorized("Authentication failed: Invalid Credential.")
+        if group not in account.roles:
+            raise unauthorized("Authentication failed: Authorization Error")
+        return account.user_id
 
     def submit(self, req: Request) -> dict[str, Any]:
         body = req.json_object()
-        issuer_id, issuer_dn = req.params.get("issuer-id"), req.params.get("issuer-dn")
-        if issuer_id and issuer_dn:
-            raise bad_request("Cannot provide both issuer-id and issuer-dn")
-        if issuer_id and issuer_id != self.store.data["authority_id"]:
-            raise not_found(f"CA not found: {issuer_id}", "ca.CANotFoundException")
-        if (
-            issuer_dn
-            and issuer_dn.replace(", ", ",").lower()
-            != formats.dn(self.repo.ca.cert.subject).lower()
-        ):
-            raise not_found(f"CA not found: {issuer_dn}", "ca.CANotFoundException")
+        issuer = self._issuer(req)
         profile_id = body.get("ProfileID") or body.get("profileId")
         if not profile_id:
-            raise bad_request("Missing profile ID")
-        if profile_id not in PROFILES:
-            raise bad_request(f"Profile {profile_id} not found")
+            raise _bad_data("Missing profile ID")
+        with self.store.lock:
+            profile = self.profiles.find(str(profile_id))
+        if profile is None:
+            raise _bad_data(f"Profile {profile_id} Not Found")
+        if not profile.enabled:
+            raise _bad_data(f"Profile {profile_id} not enabled")
         if _truthy(body.get("Renewal")):
             raise bad_request("Renewal is not supported by the test server")
+        agent = self._agent(req, profile)
         inputs = body.get("Input") or []
         values = input_values(inputs)
         request_type = values.get("cert_request_type", "pkcs10").lower()
@@ -186,20 +245,31 @@ class CARequestResources:
         if not values.get("cert_request"):
             raise bad_request("Missing certificate request")
         csr = parse_csr(values["cert_request"])
-        if not list(csr.subject) and not _subject_from_inputs(values):
-            raise bad_request("Missing subject name")
+        submitted = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        try:
+            plan: Plan | None = plan_certificate(profile, csr, values, issuer.ca, submitted)
+            error = None
+        except Rejected as e:
+            plan, error = None, str(e)
         with self.store.transaction():
             request_id, record = self._new(
                 "enrollment",
-                "pending",
-                profile=profile_id,
+                "pending" if error is None else "rejected",
+                profile=profile.profile_id,
                 cert_request_type="pkcs10",
                 csr=csr.public_bytes(serialization.Encoding.PEM).decode(),
                 inputs=inputs,
                 values=values,
                 remote_addr=req.client_address,
-                owner="",
+                owner=agent or "",
+                issuer_id=issuer.aid,
+                submitted=submitted.isoformat(),
             )
+            if error is not None:
+                record["error"] = error
+            elif agent is not None and plan is not None:
+                record["cert_id"] = self._sign(plan, issuer, agent, request_id)
+                record["status"] = "complete"
             return formats.collection([self.info(req, request_id, record)])
 
     def get_request(self, req: Request, request_id: str) -> dict[str, Any]:
@@ -230,7 +300,8 @@ class CARequestResources:
         with self.store.lock:
             record = dict(self._get(rid))
         nonce = req.ensure_session().add_nonce("cert-request", rid)
-        profile = PROFILES.get(record.get("profile") or "")
+        with self.store.lock:
+            profile = self.profiles.find(record.get("profile") or "")
         return {
             "ProfileID": record.get("profile"),
             "Renewal": False,
@@ -279,42 +350,34 @@ class CARequestResources:
             record["modified"] = formats.now_ms()
         return Response(204)
 
-    def _issue(self, req: Request, rid: int, record: dict[str, Any]) -> int:
-        """Sign a certificate for the request's CSR; returns the new serial."""
-        profile = PROFILES[record["profile"]]
-        csr = x509.load_pem_x509_csr(record["csr"].encode())
-        values = record.get("values") or {}
-        subject = csr.subject if list(csr.subject) else _subject_from_inputs(values)
-        dns_names: list[str] = []
-        ips: list[str] = []
-        emails: list[str] = []
-        try:
-            san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            dns_names = list(san.get_values_for_type(x509.DNSName))
-            ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-            emails = list(san.get_values_for_type(x509.RFC822Name))
-        except x509.ExtensionNotFound:
-            pass
-        cns = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        if profile.cn_to_san and cns and not dns_names and not ips:
-            cn = str(cns[0].value)
-            if re.fullmatch(r"[A-Za-z0-9*]([A-Za-z0-9.*-]*[A-Za-z0-9])?", cn):
-                dns_names = [cn]
+    def _sign(self, plan: Plan, issuer: Authority, issued_by: str, rid: int) -> int:
         serial = self.store.next_id("serial")
-        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-        cert = self.repo.ca.sign(
-            subject,
-            csr.public_key(),
-            usages=profile.usages,
-            dns_names=dns_names,
-            ip_addresses=ips,
-            emails=emails,
-            not_before=now - datetime.timedelta(minutes=5),
-            not_after=now + datetime.timedelta(days=profile.days),
-            serial_number=serial,
-        )
-        self.repo.add(cert, req.principal or "agent", rid)
+        cert = plan.sign(issuer.ca, serial)
+        self.repo.add(cert, issued_by, rid)
         return serial
+
+    def _issue(self, req: Request, rid: int, record: dict[str, Any]) -> int:
+        """Sign the certificate the request's profile plans; returns the new serial."""
+        issuer_id = record.get("issuer_id") or self.authorities.host.aid
+        issuer = self.authorities.get(issuer_id)
+        if issuer is None:
+            raise DogtagError(410, "base.HTTPGoneException", f"CA {issuer_id} has been deleted")
+        if not issuer.enabled:
+            raise conflict(f"CA not enabled: {issuer_id}")
+        profile = self.profiles.find(record["profile"])
+        if profile is None:
+            raise bad_request(f"Profile {record['profile']} not found")
+        csr = x509.load_pem_x509_csr(record["csr"].encode())
+        submitted = (
+            datetime.datetime.fromisoformat(record["submitted"])
+            if record.get("submitted")
+            else datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        )
+        try:
+            plan = plan_certificate(profile, csr, record.get("values") or {}, issuer.ca, submitted)
+        except Rejected as e:
+            raise bad_request(f"Request rejected: {e}") from None
+        return self._sign(plan, issuer, req.principal or "agent", rid)
 
     def approve(self, req: Request, request_id: str) -> Response:
         return self._act(req, request_id, "approve")
@@ -332,20 +395,13 @@ class CARequestResources:
             route("GET", r"certrequests/profiles/(?P<profile_id>[^/]+)", self.get_profile),
             route("POST", r"certrequests", self.submit),
             route("GET", rf"certrequests/{rid}", self.get_request),
-            route("GET", r"agent/certrequests", self.list_requests),
-            route("GET", rf"agent/certrequests/{rid}", self.review),
-            route("POST", rf"agent/certrequests/{rid}/approve", self.approve),
-            route("POST", rf"agent/certrequests/{rid}/reject", self.reject),
-            route("POST", rf"agent/certrequests/{rid}/cancel", self.cancel),
+            route("GET", r"agent/certrequests", self.list_requests, "certrequests"),
+            route("GET", rf"agent/certrequests/{rid}", self.review, "certrequests"),
+            route("POST", rf"agent/certrequests/{rid}/approve", self.approve, "certrequests"),
+            route("POST", rf"agent/certrequests/{rid}/reject", self.reject, "certrequests"),
+            route("POST", rf"agent/certrequests/{rid}/cancel", self.cancel, "certrequests"),
         ]
 
 
 def _truthy(value: object) -> bool:
     return value is True or str(value).lower() == "true"
-
-
-def _subject_from_inputs(values: dict[str, str]) -> x509.Name:
-    attrs = [
-        x509.NameAttribute(oid, values[name]) for name, oid in _SUBJECT_INPUTS if values.get(name)
-    ]
-    return x509.Name(attrs)

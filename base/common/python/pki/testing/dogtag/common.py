@@ -1,18 +1,16 @@
-"""Resources every web app has: server info and account login/logout."""
+"""Resources every web app has: ``/pki/<api>/info`` and ``/<ca|kra>/<api>/account``.
+
+``account/login`` describes the authenticated principal as Dogtag's ``Account``: ``id`` (the
+user ID), ``FullName`` and ``Email`` when the user has them, and ``Roles``, the sorted names of
+its groups; like every ``RESTMessage`` it carries an empty ``Attributes`` list. Logout
+invalidates the session (204, also without one).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cryptography.x509.oid import NameOID
-
 from pki.testing.dogtag.http import Request, Response, Route, route
-
-ROLES = {
-    "ca": ["Certificate Manager Agents", "Administrators"],
-    "kra": ["Data Recovery Manager Agents", "Administrators"],
-    "pki": ["Administrators"],
-}
 
 
 class CommonResources:
@@ -26,17 +24,17 @@ class CommonResources:
         return {"Name": self.name, "Version": self.version}
 
     def login(self, req: Request) -> dict[str, Any]:
-        """Creates the session (cookie) and describes the authenticated account."""
+        """Describes the authenticated account (its session already exists)."""
         req.ensure_session()
-        account: dict[str, Any] = {
-            "id": req.principal,
-            "FullName": req.principal,
-            "Roles": ROLES.get(req.app, []),
-        }
-        if req.peer_cert is not None:
-            emails = req.peer_cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
-            if emails:
-                account["Email"] = str(emails[0].value)
+        principal = req.account
+        assert principal is not None  # account/* is constrained: the dispatcher checked
+        account: dict[str, Any] = {"id": principal.user_id}
+        if principal.full_name:
+            account["FullName"] = principal.full_name
+        if principal.email:
+            account["Email"] = principal.email
+        account["Roles"] = sorted(principal.roles)
+        account["Attributes"] = {"Attribute": []}
         return account
 
     def logout(self, req: Request) -> Response:
@@ -48,10 +46,9 @@ class CommonResources:
         return Response(204)
 
     def routes(self, app: str) -> list[Route]:
-        account = [
-            route("GET", r"account/login", self.login),
-            route("GET", r"account/logout", self.logout),
-        ]
         if app == "pki":
-            return [route("GET", r"info", self.info), *account]
-        return account
+            return [route("GET", r"info", self.info)]
+        return [
+            route("GET", r"account/login", self.login, "account.login"),
+            route("GET", r"account/logout", self.logout, "account.logout"),
+        ]

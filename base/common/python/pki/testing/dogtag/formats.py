@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import re
 import time
 from typing import Any
 
@@ -79,6 +80,61 @@ def java_date_ms(ms: int) -> str:
 def dn(name: x509.Name) -> str:
     """A DN most-specific first (``CN=...,O=...``), as Dogtag prints it."""
     return name.rfc4514_string({NameOID.EMAIL_ADDRESS: "E", NameOID.USER_ID: "UID"})
+
+
+DN_ATTRIBUTES = {  # attribute names an LDAP-style DN may use
+    "CN": NameOID.COMMON_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    "C": NameOID.COUNTRY_NAME,
+    "L": NameOID.LOCALITY_NAME,
+    "ST": NameOID.STATE_OR_PROVINCE_NAME,
+    "E": NameOID.EMAIL_ADDRESS,
+    "EMAIL": NameOID.EMAIL_ADDRESS,
+    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
+    "UID": NameOID.USER_ID,
+    "DC": NameOID.DOMAIN_COMPONENT,
+    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
+    "STREET": NameOID.STREET_ADDRESS,
+}
+
+
+def parse_dn(text: str) -> x509.Name:
+    """An LDAP-style DN (``CN=a, O=b``, most specific first) as an ``x509.Name``.
+
+    Attribute names ignore case; ``\\`` escapes and quoted values are understood;
+    a malformed DN or an unknown attribute name is a ``ValueError``.
+    """
+    parts, current, escaped, quoted = [], "", False, False
+    for char in text:
+        if escaped:
+            current += char
+            escaped = False
+        elif char == "\\":
+            current += char
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    rdns = []
+    for part in parts:
+        name, sep, value = part.strip().partition("=")
+        oid = DN_ATTRIBUTES.get(name.strip().upper())
+        if not sep or oid is None or not value.strip():
+            raise ValueError(f"Invalid DN: {text}")
+        value = re.sub(r"\\(.)", r"\1", value.strip())
+        rdns.append(x509.RelativeDistinguishedName([x509.NameAttribute(oid, value)]))
+    return x509.Name(list(reversed(rdns)))
+
+
+def same_dn(a: x509.Name, b: x509.Name) -> bool:
+    """DN equality as X500Name compares them: attribute by attribute, ignoring case."""
+    return dn(a).casefold() == dn(b).casefold()
 
 
 def not_before(cert: x509.Certificate) -> datetime.datetime:

@@ -1,16 +1,21 @@
-"""HTTP plumbing: TLS server, sessions, client-certificate auth and routing.
+"""HTTP plumbing: TLS server, sessions, authentication, ACL checks and routing.
 
 Only the standard library serves HTTP (``ThreadingHTTPServer`` + ``ssl``). The TLS handshake
 runs in each connection's worker thread, not in the accept loop, so one slow client cannot
-stall the others. Behaviour copied from Dogtag/Tomcat on purpose:
+stall the others. A response goes out in one write (status line, headers and body together)
+with ``TCP_NODELAY`` set, so no Nagle/delayed-ACK stall paces kept-alive requests.
 
-* a verified TLS client certificate makes the caller an agent (principal = subject CN);
-* ``agent/``, ``account/``, ``admin/``, ``audit/`` and ``selftests/`` paths answer 401 with
-  ``WWW-Authenticate: Basic`` and an HTML body when there is no such certificate;
-* sessions are ``JSESSIONID`` cookies scoped to the web app (``Path=/ca``); an authenticated
-  request without a valid session gets a new one (Dogtag's ``alwaysUseSession``);
+Behaviour copied from Dogtag/Tomcat on purpose (the rules themselves are in ``security``):
+
+* sessions are ``JSESSIONID`` cookies scoped to the web app (``Path=/ca``); a session keeps
+  the principal that authenticated in it, nonces, and is created by authentication
+  (``alwaysUseSession``) and by every v2 servlet call (``request.getSession()``);
+* constrained URLs answer 401 with ``WWW-Authenticate: Basic`` and an HTML body when the
+  caller cannot be authenticated; ACL failures are JSON 403s;
 * unknown paths: JSON ``ResourceNotFoundException`` under ``/rest/`` and ``/v1/``, a bare 404
-  (and bare 405 for a wrong method) under ``/v2/``.
+  (and bare 405 for a wrong method) under ``/v2/``;
+* legacy servlets outside the REST APIs (``/ca/admin/ca/getStatus``) are plain routes of
+  their web app.
 """
 
 from __future__ import annotations
@@ -27,28 +32,28 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
 
+from pki.testing.dogtag import security
 from pki.testing.dogtag.errors import DogtagError, bad_request, not_found
+from pki.testing.dogtag.usergroups import Principal
 
 logger = logging.getLogger(__name__)
 
 APPS = ("pki", "ca", "kra")
 APIS = ("rest", "v1", "v2")
-PROTECTED = ("agent/", "account/", "admin/", "audit/", "selftests/")
-REALMS = {"ca": "Certificate Authority", "kra": "Data Recovery Manager", "pki": "PKI"}
 MAX_BODY = 16 * 1024 * 1024
 
 
 class Session:
-    """Server-side session state: the nonce stores Dogtag keeps per session."""
+    """Server-side session state: the cached principal and the nonces Dogtag keeps."""
 
     def __init__(self, app: str) -> None:
         self.id = secrets.token_hex(16).upper()
         self.app = app
+        self.principal: Principal | None = None
         self.nonces: dict[str, dict[int, int]] = {}
         self.lock = threading.Lock()
 
@@ -141,12 +146,23 @@ class Request:
     headers: Message
     body: bytes
     base_url: str
-    principal: str | None
     peer_cert: x509.Certificate | None
     sessions: SessionStore
     session: Session | None = None
     new_session: bool = False
     client_address: str = ""
+    account: Principal | None = None  # the authenticated caller, if any
+
+    @property
+    def principal(self) -> str | None:
+        """The caller's user ID (Dogtag's principal name), or None when anonymous."""
+        return self.account.user_id if self.account is not None else None
+
+    @property
+    def request_url(self) -> str:
+        """What ``HttpServletRequest.getRequestURL()`` gives (no query string)."""
+        tail = f"/{self.path}" if self.path else ""
+        return f"{self.base_url}/{self.app}/{self.api}{tail}"
 
     @property
     def v1(self) -> bool:
@@ -163,6 +179,13 @@ class Request:
             self.session = self.sessions.create(self.app)
             self.new_session = True
         return self.session
+
+    def text(self) -> str:
+        """The body as UTF-8 text (raw profiles, group names); bad bytes are a 400."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("Request body is not UTF-8 text") from None
 
     def json(self) -> Any:
         """The body as JSON; malformed JSON is a 400 BadRequestException."""
@@ -199,11 +222,18 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: HandlerFunc
+    acl: str | None = None  # the v1 resource method's @ACLMapping (v2 uses its ACL filters)
+    legacy: bool = False  # a servlet outside the REST APIs: the pattern is the path after /<app>/
 
 
-def route(method: str, pattern: str, handler: HandlerFunc) -> Route:
+def route(method: str, pattern: str, handler: HandlerFunc, acl: str | None = None) -> Route:
     """A route; ``pattern`` is a regex over the path after ``/<app>/<api>/`` (named groups)."""
-    return Route(method, re.compile(pattern), handler)
+    return Route(method, re.compile(pattern), handler, acl)
+
+
+def legacy_route(method: str, path: str, handler: HandlerFunc) -> Route:
+    """A servlet outside ``rest``/``v1``/``v2``, e.g. ``admin/ca/getStatus`` on ``/ca``."""
+    return Route(method, re.compile(re.escape(path)), handler, None, legacy=True)
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -214,36 +244,42 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def principal_of(cert: x509.Certificate) -> str:
-    """The agent's name: the subject CN (or the whole DN when there is none)."""
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
-
-
 class Dispatcher:
     """Routes a request to its resource handler and applies Dogtag's auth and error rules."""
 
-    def __init__(self, routes: dict[str, list[Route]], version: str) -> None:
+    def __init__(
+        self,
+        routes: dict[str, list[Route]],
+        version: str,
+        authenticator: security.Authenticator,
+        access: security.AccessControl,
+    ) -> None:
         self.routes = routes
         self.version = version
         self.has_v2 = _version_tuple(version) >= (11, 6)
         self.sessions = SessionStore()
+        self.authenticator = authenticator
+        self.access = access
 
     def dispatch(self, req: Request) -> Response:
-        if req.api != "rest" and not self.has_v2:
+        if req.api not in ("", "rest") and not self.has_v2:
             return Response(404)  # before 11.6 only /rest/ exists
-        if any(req.path.startswith(p) or req.path + "/" == p for p in PROTECTED):
-            if req.principal is None:
-                realm = REALMS.get(req.app, "PKI")
+        if req.session is not None and req.session.principal is not None:
+            req.account = req.session.principal  # Tomcat's cached principal
+        if req.api and req.account is None and security.needs_authentication(req.app, req.path):
+            req.account = self.authenticator.authenticate(
+                req.app, req.peer_cert, req.headers.get("Authorization")
+            )
+            if req.account is None:
+                realm = security.REALMS.get(req.app, "PKI")
                 return html_response(
                     401, "Unauthorized", [("WWW-Authenticate", f'Basic realm="{realm}"')]
                 )
-        if req.principal is not None and req.session is None:
-            req.ensure_session()  # alwaysUseSession
+            req.ensure_session().principal = req.account  # alwaysUseSession
         try:
             response = self._route(req)
         except DogtagError as e:
-            response = json_response(e.to_json(), e.code)
+            response = Response(e.code) if e.bare else json_response(e.to_json(), e.code)
         except Exception:
             logger.exception("internal error on %s %s", req.method, req.path)
             response = html_response(500, "Internal Server Error")
@@ -253,21 +289,32 @@ class Dispatcher:
         return response
 
     def _route(self, req: Request) -> Response:
+        if req.api == "v2":
+            # the servlet's ACL filter runs before the servlet looks at the path
+            self.access.check(req.app, security.v2_acl(req.app, req.method, req.path), req.account)
         path_matched = False
         for r in self.routes.get(req.app, []):
+            if r.legacy != (req.api == ""):
+                continue
             m = r.pattern.fullmatch(req.path)
             if m is None:
                 continue
             path_matched = True
             if r.method != req.method:
                 continue
-            result = r.handler(req, **m.groupdict())
+            if req.api == "v2":
+                req.ensure_session()  # every v2 servlet method calls request.getSession()
+            elif req.api:
+                self.access.check(req.app, r.acl, req.account)  # v1 ACLInterceptor
+            # path parameters arrive decoded, as Tomcat's getPathInfo() gives them
+            args = {k: unquote(v) for k, v in m.groupdict().items()}
+            result = r.handler(req, **args)
             if isinstance(result, Response):
                 return result
             if result is None:
                 return Response(204)
             return json_response(result)
-        if req.api == "v2":
+        if req.api in ("v2", ""):
             return Response(405 if path_matched else 404)
         if path_matched:
             return json_response(
@@ -282,6 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "DogtagTestServer"
     sys_version = ""
+    wbufsize = 64 * 1024  # see _send
 
     def version_string(self) -> str:
         return self.server_version
@@ -333,9 +381,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         split = urlsplit(self.path)
         parts = split.path.split("/", 3)
-        if len(parts) < 3 or parts[1] not in APPS or parts[2] not in APIS:
+        if len(parts) < 3 or parts[1] not in APPS:
             self._send(html_response(404, "Not Found"))
             return
+        if parts[2] in APIS:
+            api, path = parts[2], (parts[3] if len(parts) > 3 else "")
+        else:  # a legacy servlet: the whole path after /<app>/
+            api, path = "", split.path.split("/", 2)[2]
         params = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         cookies = self.headers.get_all("Cookie") or []
         session_id = None
@@ -349,13 +401,12 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(
             method=self.command,
             app=parts[1],
-            api=parts[2],
-            path=(parts[3] if len(parts) > 3 else "").rstrip("/"),
+            api=api,
+            path=path.rstrip("/"),
             params=params,
             headers=self.headers,
             body=body,
             base_url=f"https://{host}",
-            principal=principal_of(self.peer_cert) if self.peer_cert is not None else None,
             peer_cert=self.peer_cert,
             sessions=dispatcher.sessions,
             session=dispatcher.sessions.get(session_id, parts[1]),
@@ -364,6 +415,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(dispatcher.dispatch(req))
 
     def _send(self, response: Response) -> None:
+        # wfile is buffered (wbufsize): headers and body leave in one write when
+        # handle_one_request flushes, never as two small TCP segments
         self.send_response(response.status)
         if response.content_type:
             self.send_header("Content-Type", response.content_type)
@@ -410,6 +463,7 @@ class DogtagHTTPServer(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         request.settimeout(_Handler.timeout)
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self.ssl_context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as e:

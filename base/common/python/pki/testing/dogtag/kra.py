@@ -13,7 +13,6 @@ import base64
 import binascii
 import os
 from typing import Any
-from urllib.parse import unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -103,13 +102,19 @@ class KRAResources:
     def _key(self, key_id: int) -> dict[str, Any]:
         record = self.store.table("keys").get(str(key_id))
         if record is None:
-            raise not_found(f"Key ID {hex_id(key_id)} not found", KEY_NOT_FOUND)
+            raise not_found(
+                f"Key ID {hex_id(key_id)} not found", KEY_NOT_FOUND, {"KeyId": str(key_id)}
+            )
         return record  # type: ignore[no-any-return]
 
     def _request(self, request_id: int) -> dict[str, Any]:
         record = self.store.table("kra_requests").get(str(request_id))
         if record is None:
-            raise not_found(f"Request ID {hex_id(request_id)} not found", REQUEST_NOT_FOUND)
+            raise not_found(
+                f"Request ID {hex_id(request_id)} not found",
+                REQUEST_NOT_FOUND,
+                {"requestId": str(request_id)},
+            )
         return record  # type: ignore[no-any-return]
 
     def key_info(self, req: Request, key_id: int, rec: dict[str, Any]) -> dict[str, Any]:
@@ -198,7 +203,9 @@ class KRAResources:
     def transport(self, req: Request) -> dict[str, Any]:
         serial = self.transport_cert.serial_number
         record = self.store.table("certs").get(str(serial)) or {}
-        return formats.cert_data(dict(record), self.transport_cert, self.repo.chain())
+        return formats.cert_data(
+            dict(record), self.transport_cert, self.repo.chain(self.transport_cert)
+        )
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -225,7 +232,7 @@ class KRAResources:
             return self.key_info(req, kid, dict(self._key(kid)))
 
     def active_key(self, req: Request, client_key_id: str) -> dict[str, Any]:
-        wanted = unquote(client_key_id)
+        wanted = client_key_id
         with self.store.lock:
             for k, rec in sorted(self.store.table("keys").items(), key=lambda i: -int(i[0])):
                 if rec.get("client_key_id") == wanted and rec.get("status") == "active":
@@ -530,15 +537,15 @@ class KRAResources:
         return [
             route("GET", r"info", self.info),
             route("GET", r"config/cert/transport", self.transport),
-            route("GET", r"agent/keys", self.list_keys),
-            route("POST", r"agent/keys/retrieve", self.retrieve),
-            route("GET", r"agent/keys/active/(?P<client_key_id>.+)", self.active_key),
-            route("GET", rf"agent/keys/{kid}", self.get_key),
-            route("POST", rf"agent/keys/{kid}", self.modify_key),
-            route("GET", r"agent/keyrequests", self.list_requests),
-            route("POST", r"agent/keyrequests", self.submit),
-            route("GET", rf"agent/keyrequests/{rid}", self.get_request),
-            route("POST", rf"agent/keyrequests/{rid}/approve", self.approve),
-            route("POST", rf"agent/keyrequests/{rid}/reject", self.reject),
-            route("POST", rf"agent/keyrequests/{rid}/cancel", self.cancel),
+            route("GET", r"agent/keys", self.list_keys, "keys"),
+            route("POST", r"agent/keys/retrieve", self.retrieve, "keys"),
+            route("GET", r"agent/keys/active/(?P<client_key_id>.+)", self.active_key, "keys"),
+            route("GET", rf"agent/keys/{kid}", self.get_key, "keys"),
+            route("POST", rf"agent/keys/{kid}", self.modify_key, "keys"),
+            route("GET", r"agent/keyrequests", self.list_requests, "keyrequests"),
+            route("POST", r"agent/keyrequests", self.submit, "keyrequests"),
+            route("GET", rf"agent/keyrequests/{rid}", self.get_request, "keyrequests"),
+            route("POST", rf"agent/keyrequests/{rid}/approve", self.approve, "keyrequests"),
+            route("POST", rf"agent/keyrequests/{rid}/reject", self.reject, "keyrequests"),
+            route("POST", rf"agent/keyrequests/{rid}/cancel", self.cancel, "keyrequests"),
         ]

@@ -1,8 +1,9 @@
-"""The server's persistent state: certificates, requests and keys in one JSON file.
+"""The server's persistent state (certificates, requests, keys, users and groups, profiles,
+authorities, security domain hosts) in one JSON file.
 
 Every mutation happens inside ``with store.transaction():``, which holds the lock and then
 writes the file atomically (temp file + rename), so a restart (or a crash mid-write) never
-sees half a state. The data is plain JSON-able dicts keyed by decimal ID strings; the
+sees half a state. The data is plain JSON-able dicts keyed by ID strings; the
 resource modules own the record layouts. Sessions are not stored here: like Tomcat's, they
 die with the process.
 """
@@ -20,7 +21,19 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "state.json"
-_TABLES = ("certs", "ca_requests", "kra_requests", "keys")
+_TABLES = (
+    "certs",
+    "ca_requests",
+    "kra_requests",
+    "keys",
+    "ca_users",
+    "ca_groups",
+    "kra_users",
+    "kra_groups",
+    "profiles",
+    "authorities",
+    "security_domain_hosts",
+)
 _COUNTERS = ("serial", "ca_request", "kra_request", "key")
 
 
@@ -48,7 +61,7 @@ class Store:
         return cls(path, data)
 
     def table(self, name: str) -> dict[str, Any]:
-        """One of ``certs``, ``ca_requests``, ``kra_requests``, ``keys`` (callers hold the lock)."""
+        """One of the tables named in ``_TABLES`` (callers hold the lock)."""
         return self.data[name]  # type: ignore[no-any-return]
 
     def next_id(self, counter: str) -> int:
