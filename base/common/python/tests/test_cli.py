@@ -35,6 +35,8 @@ from pki.cli.main import main
 from pki.testing.server import DogtagTestServer
 
 AGENT = "PKI Administrator"
+#: the user the agent's certificate maps to on the CA and on the KRA (as pkispawn makes them)
+CA_ADMIN, KRA_ADMIN = "caadmin", "kraadmin"
 
 
 SRC = str(Path(__file__).resolve().parents[1])
@@ -238,7 +240,7 @@ def test_request_approve_show_find_revoke(
     revoked = ok(pki(*agent, "ca-cert-revoke", serial, "--reason", "key_compromise", "--force"))
     assert f'Revoked certificate "{serial}"' in revoked.out
     assert revoked.field("Status") == "REVOKED"
-    assert revoked.field("Revoked By") == AGENT
+    assert revoked.field("Revoked By") == CA_ADMIN
     data = json.loads(ok(pki(*anon, "--output-format", "json", "ca-cert-find", "--name", cn,
                              "--status", "revoked")).out)
     assert [e["id"] for e in data["entries"]] == [serial]

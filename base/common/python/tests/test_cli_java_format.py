@@ -23,6 +23,8 @@ from cryptography.x509.oid import NameOID
 from pki.testing.server import DogtagTestServer
 from test_cli import (  # noqa: F401 (fixtures)
     AGENT,
+    CA_ADMIN,
+    KRA_ADMIN,
     Run,
     agent,
     anon,
@@ -93,18 +95,13 @@ def test_ca_cert_find(
         f"  Not Valid Before: {utc_date(cert.not_valid_before_utc)}",
         f"  Not Valid After: {utc_date(cert.not_valid_after_utc)}",
         f"  Issued On: {issued_on}",
-        f"  Issued By: {AGENT}",
+        f"  Issued By: {CA_ADMIN}",
         *framed("Number of entries returned 1"),
     ]
     when = datetime.datetime.strptime(issued_on, "%a %b %d %H:%M:%S UTC %Y")
     assert before <= when.replace(tzinfo=datetime.timezone.utc) <= after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the test server sends CertDataInfo Version 3 for a v3 certificate; Dogtag sends "
-    "JSS X509CertImpl.getVersion(), the 0-based field (2), and the Java CLI prints it + 1",
-)
 def test_ca_cert_find_says_version_3(
     pki: Run, anon: list[str], agent: list[str], tmp_path: Path
 ) -> None:
@@ -184,7 +181,7 @@ def test_ca_cert_show(
     assert lines[:6] == [*fields, "  Status: REVOKED", *dates]
     assert [line.split(":")[0] for line in lines[6:]] == ["  Revoked On", "  Revoked By"]
     assert JAVA_DATE.match(lines[6].removeprefix("  Revoked On: "))
-    assert lines[7] == f"  Revoked By: {AGENT}"
+    assert lines[7] == f"  Revoked By: {CA_ADMIN}"
 
 
 # -- certificate requests -----------------------------------------------------------------------
@@ -278,7 +275,7 @@ def test_kra_key_find_and_show(pki: Run, agent: list[str]) -> None:
     record = [f"  Key ID: {key_id}"] + [
         f"  {label}: {entry[name]}" for label, name in optional if entry.get(name) is not None
     ]
-    assert f"  Client Key ID: {cid}" in record and f"  Owner: {AGENT}" in record
+    assert f"  Client Key ID: {cid}" in record and f"  Owner: {KRA_ADMIN}" in record
 
     found = ok(pki(*agent, "kra-key-find", "--clientKeyID", cid)).out.splitlines()
     assert found == [
