@@ -530,14 +530,14 @@ class ProfileClient(ResourceClient):
         (``raw=True``) configuration text for ``profile_id``."""
         return self._send_profile_modify(profile_data, profile_id=profile_id, raw=raw)
 
-    @pki.handle_exceptions()
     def create_profile_from_file(self, path_to_file: str) -> Profile:
-        """Create the profile described by a JSON file."""
+        """Create the profile described by a JSON file (as upstream, HTTP errors are not
+        mapped: the ``requests`` HTTPError comes out)."""
         return self._send_profile_create(Profile.get_profile_data_from_file(path_to_file))
 
-    @pki.handle_exceptions()
     def modify_profile_from_file(self, path_to_file: str) -> Profile:
-        """Replace the profile described by a JSON file."""
+        """Replace the profile described by a JSON file (HTTP errors as for
+        ``create_profile_from_file``)."""
         return self._send_profile_modify(Profile.get_profile_data_from_file(path_to_file))
 
     @pki.handle_exceptions()

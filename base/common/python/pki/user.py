@@ -115,14 +115,14 @@ class UserClient(ResourceClient):
     def _user(self, user_id: Any, tail: str = "") -> str:
         return f"admin/users/{path_id(user_id, 'User ID')}{tail}"
 
-    @pki.handle_exceptions()
     def find_users(
         self, filter: str | None = None, start: int | None = None, size: int | None = None
     ) -> Any:
         """A page of users as the server's JSON (``{"total", "entries"}``), as upstream.
 
         ``filter`` (3 characters or more) matches user IDs, names and e-mail addresses;
-        ``UserCollection.from_json`` turns the answer into ``UserData`` objects.
+        ``UserCollection.from_json`` turns the answer into ``UserData`` objects. As upstream,
+        HTTP errors are not mapped to ``PKIException``: the ``requests`` HTTPError comes out.
         """
         logger.info("Getting %s users", self.subsystem_name)
         return self._get_json("admin/users", {"filter": filter, "start": start, "size": size})
