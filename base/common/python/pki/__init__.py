@@ -87,11 +87,16 @@ GEN_PASS_CHARSET = string.digits + string.ascii_lowercase + string.ascii_upperca
 
 
 def __getattr__(name: str) -> Any:
-    """Build the two upstream constants whose values need requests or cryptography."""
-    if name == "RETRYABLE_EXCEPTIONS":
+    """Build, on first use, the upstream names whose values need requests, cryptography or
+    logging (``import pki`` itself loads none of them)."""
+    if name == "logger":
+        import logging
+
+        value: Any = logging.getLogger(__name__)
+    elif name == "RETRYABLE_EXCEPTIONS":
         import requests
 
-        value: Any = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+        value = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
     elif name == "ATTR_NAME_BY_OID":
         value = _attr_names_by_oid()
     else:

@@ -20,14 +20,17 @@ upstream keeps matching.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import urllib.parse
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 import pki.info
@@ -44,9 +47,28 @@ from pki.tls import (
     identity_from_pem,
 )
 
-__all__ = ["PKIConnection", "PKIClient", "PKIHTTPAdapter"]
+__all__ = ["PKIConnection", "PKIClient", "PKIHTTPAdapter", "catch_insecure_warning"]
 
 logger = logging.getLogger(__name__)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def catch_insecure_warning(func: _F) -> _F:
+    """Run ``func`` with urllib3's ``InsecureRequestWarning`` silenced (upstream's decorator).
+
+    Upstream puts it on every request method, so that ``verify=False`` connections do not
+    warn on each request; ``PKIConnection`` applies it to requests made without server
+    verification only, because ``warnings.catch_warnings`` changes process-wide state.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class PKIHTTPAdapter(HTTPAdapter):
@@ -357,8 +379,11 @@ class PKIConnection:
             # Build (or fetch) the context here, so that configuration and NSS database
             # errors reach the caller as they are, not wrapped by requests.
             self.get_ssl_context()
+        request = self.session.request
+        if not self._verify:
+            request = catch_insecure_warning(request)
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = request(method, url, **kwargs)
         except requests.exceptions.ConnectionError as exc:
             # a handshake failure (SSLError) or a TLS 1.3 alert read after it
             tls_error = _tls_error_in(exc)
