@@ -282,19 +282,23 @@ class CACertResources:
         serial = parse_id(cert_id, "certificate ID")
         body = req.json_object(required=False)
         self.repo.get(serial)
+        label = body.get("Reason", body.get("reason")) or "Unspecified"
+        if isinstance(label, int) or str(label).isdigit():
+            reason = int(label)
+        else:
+            reason = REASONS.get(str(label).lower(), 0)
+        if reason not in REASONS.values():
+            raise bad_request(f"Invalid revocation reason: {label}")
+        if reason == REASONS["remove_from_crl"]:
+            # AgentCertServlet/AgentCertService.revokeCert: Remove_from_CRL is an unrevocation
+            # (taken before the nonce is checked)
+            return self.unrevoke(req, cert_id)
         nonce = body.get("Nonce", body.get("nonce"))
         if nonce is None or nonce == "":
             raise bad_request("Missing nonce.")
         if req.session is None:
             raise bad_request("Missing nonce: no nonce was issued in this session.")
         req.session.check_nonce("cert-revoke", serial, nonce)
-        label = body.get("Reason", body.get("reason")) or "Unspecified"
-        if isinstance(label, int) or str(label).isdigit():
-            reason = int(label)
-        else:
-            reason = REASONS.get(str(label).lower(), 0)
-        if reason == REASONS["remove_from_crl"] or reason not in REASONS.values():
-            raise bad_request(f"Invalid revocation reason: {label}")
         with self.repo.store.transaction():
             record = self.repo.get(serial)
             if record.get("revoked_on") is not None:
