@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pki
 import pki.account
@@ -36,8 +35,20 @@ import pki.systemcert
 import pki.util
 import pytest
 import requests
+from client_helpers import (
+    http_status,
+    load_pem,
+    make_csr,
+    nss_client,
+    nss_connection,
+    nss_kwargs,
+    pkcs10_inputs,
+    record_paths,
+    spki,
+    unique,
+)
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, padding, serialization
+from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -56,52 +67,6 @@ UNKNOWN_ID = 0x7FFFFFF1
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def nss_kwargs(server: DogtagTestServer) -> dict[str, Any]:
-    info = server.info
-    return {
-        "nssdb": info["nssdb"],
-        "nickname": info["nickname"],
-        "nssdb_password_file": info["password_file"],
-    }
-
-
-def nss_connection(server: DogtagTestServer) -> PKIConnection:
-    """An upstream-style connection authenticated (and trusting) from the agent NSS DB."""
-    return PKIConnection("https", "127.0.0.1", server.port, **nss_kwargs(server))
-
-
-def nss_client(server: DogtagTestServer) -> PKIClient:
-    """A PKIClient (no CA bundle) whose trust and client certificate come from the NSS DB."""
-    client = PKIClient(server.url)
-    client.set_client_auth(**nss_kwargs(server))
-    return client
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def make_csr(cn: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return csr.public_bytes(serialization.Encoding.PEM).decode(), key
-
-
-def pkcs10_inputs(csr: str) -> dict[str, str]:
-    return {"cert_request_type": "pkcs10", "cert_request": csr}
-
-
-def spki(key: Any) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 def submit(certs: CertClient, cn: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
@@ -123,11 +88,6 @@ def enroll(certs: CertClient, cn: str) -> pki.cert.CertData:
     results = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))
     assert len(results) == 1 and results[0].cert is not None
     return results[0].cert
-
-
-def load_pem(cert: pki.cert.CertData) -> x509.Certificate:
-    assert cert.encoded
-    return x509.load_pem_x509_certificate(cert.encoded.encode())
 
 
 def request_ids(collection: Any) -> set[str]:
@@ -176,24 +136,6 @@ def parent(request: pytest.FixtureRequest, dogtag_server: DogtagTestServer) -> I
 
 def is_v2(parent: Any) -> bool:
     return getattr(parent, "api_version", None) != "v1"
-
-
-def http_status(exc: BaseException) -> int | None:
-    """The HTTP status of a PKIException (``code``) or of requests' HTTPError."""
-    if isinstance(exc, pki.PKIException):
-        return exc.code
-    return getattr(getattr(exc, "response", None), "status_code", None)
-
-
-def record_paths(connection: PKIConnection) -> list[str]:
-    """The path of every response ``connection`` receives, in order (a requests hook)."""
-    seen: list[str] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        seen.append(urlsplit(response.url).path)
-
-    connection.session.hooks["response"].append(hook)
-    return seen
 
 
 # -- account -----------------------------------------------------------------------------------
