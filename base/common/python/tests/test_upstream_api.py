@@ -13,6 +13,7 @@ import json
 import string
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pki
@@ -39,9 +40,9 @@ UPSTREAM_NAMES = {
         "ResourceNotFoundException", "UnauthorizedException", "CertNotFoundException",
         "GroupNotFoundException", "KeyNotFoundException", "ProfileNotFoundException",
         "RequestNotFoundException", "UserNotFoundException", "EXCEPTION_MAPPINGS",
-        "handle_exceptions", "PropertyFile",
+        "handle_exceptions", "PropertyFile", "logger",
     ],
-    "pki.client": ["PKIConnection", "PKIClient"],
+    "pki.client": ["PKIConnection", "PKIClient", "catch_insecure_warning"],
     "pki.subsystem": ["SubsystemClient"],
     "pki.ca": ["CAClient"],
     "pki.kra": ["KRAClient"],
@@ -227,6 +228,66 @@ def test_import_side_effects_as_upstream() -> None:
                "systemcert", "user"]
     for module in modules:  # each alone, in a fresh interpreter (no import cycle breaks)
         run_python(f"import pki.{module}")
+
+
+# What FreeIPA master's RA backend imports when it loads (ipaserver/plugins/dogtag.py, and
+# vault.py's server-side imports), and the names it then reads from those modules.
+FREEIPA_IMPORTS = """\
+import requests.exceptions
+import pki
+import pki.authority
+import pki.ca
+import pki.cert
+import pki.client
+import pki.info
+import pki.profile
+import pki.subsystem
+import pki.system
+from pki.cert import CertRequestStatus
+import pki.crypto as cryptoutil
+from pki.kra import KRAClient
+import pki.account
+import pki.key
+from pki.crypto import DES_EDE3_CBC_OID
+from pki.crypto import AES_128_CBC_OID
+from pki import PKIException
+"""
+FREEIPA_NAMES = [
+    "pki.ProfileNotFoundException", "pki.BadRequestException", "pki.ResourceNotFoundException",
+    "pki.RequestNotFoundException", "pki.CertNotFoundException",
+    "pki.ConflictingOperationException", "pki.client.PKIClient", "pki.client.PKIConnection",
+    "pki.ca.CAClient", "pki.cert.CertClient", "pki.info.InfoClient",
+    "pki.profile.ProfileClient", "pki.subsystem.SubsystemClient",
+    "pki.authority.AuthorityClient", "pki.authority.AuthorityData",
+    "pki.system.SecurityDomainClient", "pki.system.SystemStatusClient",
+    "pki.account.AccountClient", "pki.key.KeyClient.KEY_STATUS_ACTIVE",
+    "pki.key.KeyClient.KEY_STATUS_INACTIVE", "pki.key.KeyClient.PASS_PHRASE_TYPE",
+    "cryptoutil.CryptographyCryptoProvider", "CertRequestStatus.COMPLETE", "KRAClient",
+    "pki.util.Version", "pki.specification_version",
+]
+
+
+def test_freeipa_ra_backend_imports_load() -> None:
+    """The "Done when" check: the RA backend's import block runs in a fresh interpreter, and
+    every name the backend then uses is there (OIDs and the request status as upstream)."""
+    out = run_python(
+        FREEIPA_IMPORTS
+        + "import pki.util\n"
+        + "names = " + repr(FREEIPA_NAMES) + "\n"
+        + "missing = []\n"
+        + "for name in names:\n"
+        + "    try:\n"
+        + "        eval(name)\n"
+        + "    except AttributeError:\n"
+        + "        missing.append(name)\n"
+        + "print(missing)\n"
+        + "print(AES_128_CBC_OID, DES_EDE3_CBC_OID, CertRequestStatus.COMPLETE)\n"
+        + "print(issubclass(PKIException, Exception), pki.PKIException is PKIException)\n"
+    )
+    missing, constants, exceptions = out.splitlines()
+    assert missing == "[]"
+    assert constants == "{2 16 840 1 101 3 4 1 2} {1 2 840 113549 3 7} complete"  # Dogtag form
+    assert exceptions == "True True"
 
 
 def test_import_pki_stays_cheap() -> None:
@@ -427,6 +488,23 @@ def test_handle_exceptions_passes_everything_else() -> None:
     with pytest.raises(requests.exceptions.Timeout) as info:
         function(timeout)
     assert info.value is timeout
+
+
+def test_catch_insecure_warning_silences_only_that_warning() -> None:
+    import urllib3
+
+    @pki.client.catch_insecure_warning
+    def request(category: type[Warning]) -> str:
+        warnings.warn("unverified", category, stacklevel=1)
+        return "done"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert request(urllib3.exceptions.InsecureRequestWarning) == "done"
+        assert caught == []
+        request(UserWarning)
+    assert [w.category for w in caught] == [UserWarning]
+    assert request.__name__ == "request"
 
 
 # --- CryptoProvider, encoder --------------------------------------------------------------

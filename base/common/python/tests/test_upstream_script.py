@@ -4,7 +4,8 @@ The server is started exactly as documented (``python -m pki.testing.server --po
 --state-dir DIR``) in its own process; its one JSON line is the start contract the script
 reads. The script (``upstream_script.py``) uses only upstream dogtag-pki API names (11.x's
 ``PKIConnection`` form and master's ``PKIClient`` form) and authenticates from the server's
-agent NSS database.
+agent NSS database; it also administers the CA (users, a profile, a sub-CA, the security
+domain) with master's admin clients.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def test_upstream_script_against_the_server_cli(tmp_path: Path) -> None:
         # and again with master's PKIClient API, on /v2/
         assert "Server 11.7.0, API v2" in first.stdout
         assert "(PKIClient)" in first.stdout and first.stdout.count("Retrieved key 0x") == 2
+        # and administered the CA with master's admin clients
+        assert "Users: caadmin" in first.stdout
+        assert " with caScript" in first.stdout and "Sub-CA " in first.stdout
+        assert "CA host(s)" in first.stdout
 
         # the same values from the environment; the vault's earlier secret is retired first
         second = _run_script([], {**env, "PKI_SERVER_INFO": line.strip()})

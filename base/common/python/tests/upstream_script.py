@@ -7,7 +7,11 @@ it, then archives a secret in the KRA and retrieves it, the way FreeIPA's vault 
 (session key wrapped with the KRA transport certificate, AES-128-CBC payload). Then it does
 the same with master's ``PKIClient`` API (``PKIClient(url=..., ca_bundle=...,
 api_version=...)``, ``InfoClient``, ``CAClient``/``CertClient``, ``KRAClient``/``KeyClient``/
-``SystemCertClient``, ``AccountClient``). It prints ``OK`` and exits 0 when all went well.
+``SystemCertClient``, ``AccountClient``) and administers the CA with master's admin clients
+(``UserClient``, ``ProfileClient``, ``AuthorityClient``, ``SecurityDomainClient``): it lists
+the users, creates a profile from raw configuration, enables and uses it, creates a sub-CA
+and has it sign a certificate, and reads the security domain. It prints ``OK`` and exits 0
+when all went well.
 
 Only upstream names and signatures are used. The lines that differ from upstream are those
 that set the client certificate: upstream has no NSS database support, so there one writes::
@@ -33,6 +37,7 @@ from urllib.parse import urlsplit
 
 import pki
 import pki.account
+import pki.authority
 import pki.ca
 import pki.cert
 import pki.client
@@ -40,7 +45,11 @@ import pki.crypto
 import pki.info
 import pki.key
 import pki.kra
+import pki.profile
+import pki.subsystem
+import pki.system
 import pki.systemcert
+import pki.user
 import pki.util
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, padding, serialization
@@ -223,6 +232,61 @@ def with_pki_client(info):
         vault(pki.key.KeyClient(kra), transport_cert)
     finally:
         kra_account.logout()
+
+    administer(client)
+
+
+def administer(client):
+    """Users, a profile, a sub-CA and the security domain, with master's admin clients."""
+    ca = pki.ca.CAClient(client)
+    users = pki.user.UserClient(ca).find_users()
+    check(users["total"] >= 1, "no users")
+    print(f"Users: {', '.join(sorted(u['id'] for u in users['entries']))}")
+
+    profile_id = f"caScript{os.urandom(4).hex()}"
+    profiles = pki.profile.ProfileClient(ca)
+    raw = profiles.get_profile("caServerCert", raw=True)
+    config = "\n".join(
+        line for line in raw.splitlines()
+        if not line.startswith(("profileId=", "name=", "#"))
+    )
+    config += f"\nprofileId={profile_id}\nname=Script profile\n"
+    profiles.create_profile(config, raw=True)
+    profiles.enable_profile(profile_id)
+    check(profiles.get_profile(profile_id).enabled, f"profile {profile_id} is not enabled")
+    listed = [p.profile_id for p in profiles.list_profiles(size=1000)]
+    check(profile_id in listed, f"profile {profile_id} is not listed")
+
+    account = pki.account.AccountClient(ca)
+    account.login()  # authority changes use the session's principal
+    try:
+        authorities = pki.authority.AuthorityClient(pki.subsystem.SubsystemClient(client, "ca"))
+        host = [a for a in authorities.list_cas().ca_list if a.is_host_authority][0]
+        subca = authorities.create_ca(pki.authority.AuthorityData(
+            dn=f"CN=Script Sub CA {os.urandom(4).hex()},O=Example",
+            description="made by upstream_script.py", parent_aid=host.aid))
+        subca_cert = x509.load_pem_x509_certificate(
+            authorities.get_cert(subca.aid, "PEM").encode("ascii"))
+        check("BEGIN PKCS7" in authorities.get_chain(subca.aid, "PEM"), "no PEM chain")
+
+        key, csr = make_csr(f"sub-{os.urandom(4).hex()}.example.com")
+        result = pki.cert.CertClient(ca).enroll_cert(
+            profile_id, {"cert_request_type": "pkcs10", "cert_request": csr}, subca.aid)[0]
+        issued = x509.load_pem_x509_certificate(result.cert.encoded.encode("ascii"))
+        issued.verify_directly_issued_by(subca_cert)
+        print(f"Sub-CA {subca.aid} issued {result.cert.serial_number} with {profile_id}")
+
+        authorities.disable_ca(subca.aid)
+        authorities.delete_ca(subca.aid)
+    finally:
+        account.logout()
+    profiles.disable_profile(profile_id)
+    profiles.delete_profile(profile_id)
+
+    domain = pki.system.SecurityDomainClient(
+        pki.subsystem.SubsystemClient(client, "ca")).get_domain_info()
+    check("CA" in domain.subsystems, "no CA in the security domain")
+    print(f"Security domain {domain.id}: {len(domain.subsystems['CA'].hosts)} CA host(s)")
 
 
 def main(argv):
