@@ -57,7 +57,7 @@ from pki.cert import CertClient
 from pki.client import PKIClient, PKIConnection
 from pki.key import KeyClient
 from pki.testing.nsstools import TestNSSDB
-from pki.testing.server import DogtagTestServer
+from pki.testing.server import DogtagTestServer, TestUser
 
 AGENT = "PKI Administrator"
 #: the users the agent's certificate maps to (the admins pkispawn creates)
@@ -488,6 +488,39 @@ def test_no_client_certificate_is_unauthorized(dogtag_server: DogtagTestServer) 
         assert err.value.response.headers["WWW-Authenticate"].startswith("Basic realm=")
     assert CertClient(anon).get_cert(serial).status == "VALID"
     anon.close()
+
+
+def test_agent_resources_refuse_the_non_agent(
+    dogtag_server: DogtagTestServer, nonagent_user: TestUser
+) -> None:
+    """Authenticated from its own NSS database, but in no group: every agent call is 403,
+    exactly upstream's ForbiddenException; public reads still work."""
+    agent_conn = nss_connection(dogtag_server)
+    serial = enroll(CertClient(agent_conn), unique("na") + ".example.com").serial_number
+    rid, _ = submit(CertClient(agent_conn), unique("na-pending") + ".example.com")
+    agent_conn.close()
+    client = nss_client(dogtag_server, nonagent_user)
+    certs = CertClient(pki.ca.CAClient(client))
+    keys = KeyClient(pki.kra.KRAClient(client))
+    calls = [
+        lambda: certs.review_cert(serial),
+        lambda: certs.revoke_cert(serial, nonce=1),
+        lambda: certs.unrevoke_cert(serial),
+        lambda: certs.list_requests(),
+        lambda: certs.review_request(rid),
+        lambda: keys.list_keys(unique("vault")),
+        lambda: keys.list_requests(),
+        lambda: keys.archive_key(unique("vault"), KeyClient.PASS_PHRASE_TYPE, b"secret"),
+    ]
+    for call in calls:
+        with pytest.raises(pki.PKIException) as err:
+            call()
+        assert type(err.value) is pki.ForbiddenException
+        assert err.value.code == 403 and err.value.message == "Authorization Error"
+    assert certs.get_cert(serial).status == "VALID"
+    assert certs.get_request(rid).request_status == "pending"
+    assert pki.account.AccountClient(pki.kra.KRAClient(client)).login()["id"] == "nonagent"
+    client.close()
 
 
 # -- KRA ---------------------------------------------------------------------------------------
