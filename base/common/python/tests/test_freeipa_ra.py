@@ -398,17 +398,25 @@ class Vault:
     def __init__(self, kra: KRA) -> None:
         self.kra = kra
 
+    @staticmethod
+    def _login(kra_client: KRAClient) -> pki.account.AccountClient:
+        kra_account = pki.account.AccountClient(kra_client.connection, subsystem="kra")
+        kra_account.login()
+        return kra_account
+
+    @staticmethod
+    def _deactivate(kra_client: KRAClient, client_key_id: str) -> None:
+        """What vault-del and vault-archive do first: retire the active records."""
+        response = kra_client.keys.list_keys(client_key_id, pki.key.KeyClient.KEY_STATUS_ACTIVE)
+        for key_info in response.key_infos:
+            kra_client.keys.modify_key_status(
+                key_info.get_key_id(), pki.key.KeyClient.KEY_STATUS_INACTIVE
+            )
+
     def delete(self, client_key_id: str) -> None:
         with self.kra.get_client() as kra_client:
-            kra_account = pki.account.AccountClient(kra_client.connection, subsystem="kra")
-            kra_account.login()
-            response = kra_client.keys.list_keys(
-                client_key_id, pki.key.KeyClient.KEY_STATUS_ACTIVE
-            )
-            for key_info in response.key_infos:
-                kra_client.keys.modify_key_status(
-                    key_info.get_key_id(), pki.key.KeyClient.KEY_STATUS_INACTIVE
-                )
+            kra_account = self._login(kra_client)
+            self._deactivate(kra_client, client_key_id)
             kra_account.logout()
 
     def config_show(self) -> dict[str, Any]:
@@ -421,15 +429,8 @@ class Vault:
         algorithm_oid: str,
     ) -> None:
         with self.kra.get_client() as kra_client:
-            kra_account = pki.account.AccountClient(kra_client.connection, subsystem="kra")
-            kra_account.login()
-            response = kra_client.keys.list_keys(
-                client_key_id, pki.key.KeyClient.KEY_STATUS_ACTIVE
-            )
-            for key_info in response.key_infos:
-                kra_client.keys.modify_key_status(
-                    key_info.get_key_id(), pki.key.KeyClient.KEY_STATUS_INACTIVE
-                )
+            kra_account = self._login(kra_client)
+            self._deactivate(kra_client, client_key_id)
             try:
                 kra_client.keys.archive_encrypted_data(
                     client_key_id,
@@ -447,8 +448,7 @@ class Vault:
 
     def retrieve(self, client_key_id: str, session_key: bytes, algorithm_oid: str) -> dict:
         with self.kra.get_client() as kra_client:
-            kra_account = pki.account.AccountClient(kra_client.connection, subsystem="kra")
-            kra_account.login()
+            kra_account = self._login(kra_client)
             response = kra_client.keys.list_keys(
                 client_key_id, pki.key.KeyClient.KEY_STATUS_ACTIVE
             )
@@ -497,21 +497,20 @@ class RACertProfile(APIClient):
         except Exception as e:
             self.raise_certificate_operation_exception("update_profile", e)
 
-    def enable_profile(self, profile_id: str) -> None:
+    def _change_state(self, func_name: str, profile_id: str) -> None:
+        """enable_profile/disable_profile: the same call of that name, the same handling."""
         try:
-            self.client.enable_profile(profile_id)
+            getattr(self.client, func_name)(profile_id)
         except pki.ConflictingOperationException as e:
             raise RemoteRetrieveError(str(e)) from e
         except Exception as e:
-            self.raise_certificate_operation_exception("enable_profile", e)
+            self.raise_certificate_operation_exception(func_name, e)
+
+    def enable_profile(self, profile_id: str) -> None:
+        self._change_state("enable_profile", profile_id)
 
     def disable_profile(self, profile_id: str) -> None:
-        try:
-            self.client.disable_profile(profile_id)
-        except pki.ConflictingOperationException as e:
-            raise RemoteRetrieveError(str(e)) from e
-        except Exception as e:
-            self.raise_certificate_operation_exception("disable_profile", e)
+        self._change_state("disable_profile", profile_id)
 
     def delete_profile(self, profile_id: str) -> None:
         try:

@@ -58,6 +58,7 @@ from pki.client import PKIClient, PKIConnection
 from pki.key import KeyClient
 from pki.testing.nsstools import TestNSSDB
 from pki.testing.server import DogtagTestServer, TestUser
+from test_freeipa_ra import support_v2
 
 AGENT = "PKI Administrator"
 #: the users the agent's certificate maps to (the admins pkispawn creates)
@@ -926,18 +927,6 @@ def test_pki_client_on_a_server_before_11_6(tmp_path: Path) -> None:
         request = certs.enroll_cert("caServerCert", pkcs10_inputs(csr))[0].request
         assert request.request_url.endswith(f"/ca/rest/certrequests/{request.request_id}")
         client.close()
-
-
-def support_v2(pki_client: PKIClient) -> PKIClient:
-    """What FreeIPA's ipaserver/plugins/dogtag.py does: try v2 by hand, fall back to v1."""
-    pki_client.api_path = "v2"
-    pki_client.api_version = "v2"
-    try:
-        pki_client.info_client.get_info()
-    except Exception:
-        pki_client.api_path = "rest"
-        pki_client.api_version = "v1"
-    return pki_client
 
 
 def test_freeipa_support_v2(dogtag_server: DogtagTestServer, tmp_path: Path) -> None:
