@@ -57,9 +57,10 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def catch_insecure_warning(func: _F) -> _F:
     """Run ``func`` with urllib3's ``InsecureRequestWarning`` silenced (upstream's decorator).
 
-    Upstream puts it on every request method, so that ``verify=False`` connections do not
-    warn on each request; ``PKIConnection`` applies it to requests made without server
-    verification only, because ``warnings.catch_warnings`` changes process-wide state.
+    Upstream wraps its request methods in it because its connections could not verify the
+    server (pki ticket 1253). These can, so ``PKIConnection`` leaves requests made with
+    ``verify=False`` warning; callers who want upstream's silence wrap their own calls.
+    (``warnings.catch_warnings`` changes process-wide state: avoid it across threads.)
     """
 
     @functools.wraps(func)
@@ -379,11 +380,8 @@ class PKIConnection:
             # Build (or fetch) the context here, so that configuration and NSS database
             # errors reach the caller as they are, not wrapped by requests.
             self.get_ssl_context()
-        request = self.session.request
-        if not self._verify:
-            request = catch_insecure_warning(request)
         try:
-            response = request(method, url, **kwargs)
+            response = self.session.request(method, url, **kwargs)
         except requests.exceptions.ConnectionError as exc:
             # a handshake failure (SSLError) or a TLS 1.3 alert read after it
             tls_error = _tls_error_in(exc)

@@ -868,25 +868,6 @@ def test_bare_connection_on_a_server_before_11_6_uses_rest(tmp_path: Path) -> No
         conn.close()
 
 
-def test_unverified_connections_do_not_warn(dogtag_server: DogtagTestServer) -> None:
-    """As upstream (catch_insecure_warning): verify=False requests raise no
-    InsecureRequestWarning; verified ones have none to raise."""
-    import warnings
-
-    import urllib3
-
-    for verify in (False, True):
-        conn = PKIConnection(
-            "https", "127.0.0.1", dogtag_server.port, verify=verify,
-            cert_paths=None if not verify else str(dogtag_server.ca_cert_path),
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            assert pki.info.InfoClient(conn).get_info().version == "11.7.0"
-        assert not [w for w in caught if w.category is urllib3.exceptions.InsecureRequestWarning]
-        conn.close()
-
-
 def test_pki_client_connect_fills_info_version_and_api(dogtag_server: DogtagTestServer) -> None:
     client = PKIClient(dogtag_server.url, ca_bundle=dogtag_server.info["ca_cert"])
     assert client.url.hostname == "127.0.0.1" and client.url.port == dogtag_server.port
