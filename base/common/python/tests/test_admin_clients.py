@@ -588,7 +588,7 @@ def test_security_domain(
     info = domain.get_domain_info()  # anonymous
     assert info.id and {"CA", "KRA"} <= set(info.subsystems)
     ca_host = info.subsystems["CA"].get_host("localhost", str(dogtag_server.port))
-    assert ca_host.DomainManager in ("TRUE", True) and ca_host.SecurePort == str(
+    assert ca_host.DomainManager == "TRUE" and ca_host.SecurePort == str(
         dogtag_server.port
     )
     expect_html_401(lambda: domain.get_install_token("localhost", "CA"))
