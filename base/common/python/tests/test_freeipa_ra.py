@@ -2,7 +2,9 @@
 
 FreeIPA's ``ipaserver/plugins/dogtag.py`` (backends ``ra``, ``kra``, ``ra_certprofile``,
 ``ra_lightweight_ca``, ``ra_securitydomain`` and their ``APIClient`` base) and
-``ipaserver/plugins/vault.py`` drive Dogtag through this package. The classes below are a
+``ipaserver/plugins/vault.py`` drive Dogtag through this package (and so do a few installer
+calls, ``ipaserver/install/dogtaginstance.py`` and ``certs.py``, and
+``ipa-pki-wait-running``). The classes below are a
 small emulation of each backend method, written for these tests: the same ``pki`` calls in the
 same order, with the same arguments, reading the same attributes and handling the same
 exceptions (FreeIPA's ``ipalib.errors`` classes are stood in for by the few defined here).
@@ -48,6 +50,7 @@ import pki.subsystem
 import pki.system
 import pytest
 import requests
+import urllib3
 from client_helpers import make_csr, unique
 from cryptography import x509
 from cryptography.hazmat.primitives import padding, serialization
@@ -1093,6 +1096,40 @@ def test_server_del_removes_security_domain_entries(ipa: IPAEnv) -> None:
     server_del(ipa, hostname)
     assert registered() == set()
     server_del(ipa, hostname)  # twice: the entries are gone, Dogtag still answers 204
+
+
+# --- the installer's calls (ipaserver/install/dogtaginstance.py, certs.py) -----------------
+
+
+def test_installer_security_domain_and_agent_enrolment(
+    ipa: IPAEnv, freeipa_server: DogtagTestServer
+) -> None:
+    """dogtaginstance's get_security_domain/is_installing_replica (anonymous PKIClient,
+    API found by connect()), and certs.py's RA-agent enrolment (``verify=False``,
+    ``caSubsystemCert``), here with the RA agent's credentials in place of the CA admin's
+    (both are Certificate Manager Agents)."""
+    pki_client = ipa.new_pki_client()
+    domain_client = pki.system.SecurityDomainClient(
+        pki.subsystem.SubsystemClient(pki_client, "ca")
+    )
+    info = domain_client.get_domain_info()
+    assert len(info.subsystems["CA"].hosts) > 0 and len(info.subsystems["KRA"].hosts) > 0
+    with pytest.raises(KeyError):
+        info.subsystems["OCSP"]  # is_installing_replica('OCSP'): none deployed
+    assert pki_client.api_path == "v2"
+
+    installer = pki.client.PKIClient(url=ipa.url, verify=False)
+    installer.connection.session.hooks["response"].append(ipa._record)
+    ipa.set_client_auth(installer)
+    csr, _ = make_csr(unique("ipa-ra") + ".example.test")
+    with pytest.warns(urllib3.exceptions.InsecureRequestWarning):  # (upstream silences it)
+        result = pki.cert.CertClient(pki.ca.CAClient(installer)).enroll_cert(
+            "caSubsystemCert", {"cert_request_type": "pkcs10", "cert_request": csr}
+        )[0]
+    assert result.request.request_status == pki.cert.CertRequestStatus.COMPLETE
+    assert result.request.operation_result == "success"
+    issued = x509.load_pem_x509_certificate(result.cert.encoded.encode())
+    issued.verify_directly_issued_by(freeipa_server.materials.ca.cert)
 
 
 # --- status -----------------------------------------------------------------------------------
