@@ -93,6 +93,32 @@ def test_module_listings(pki: Run) -> None:
     assert " ca-profile-enable " in profile and " ca-profile-edit " not in profile
 
 
+def test_command_options_keep_clear_of_the_global_ones() -> None:
+    """A command's own option never lands where a global option is kept (``--password`` of
+    ca-user-add is not ``-c``; ``--port`` of securitydomain-host-add is not ``-p``): the
+    command's values are merged over the global ones."""
+    from pki.cli.main import build_parser
+    from pki.cli.options import GLOBAL_OPTIONS
+
+    after = {o.dest for o in GLOBAL_OPTIONS if o.after_command}
+    before_only = {o.dest for o in GLOBAL_OPTIONS} - after - {"help"}  # each has --help
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert len(commands) > 90
+    clashes = {
+        (name, action.dest)
+        for name, parser in commands.items()
+        for action in parser._actions
+        if action.dest in before_only
+    }
+    assert clashes == set()
+    # the options accepted after every command keep their flags in every command
+    for name, parser in commands.items():
+        flags = {flag for action in parser._actions for flag in action.option_strings}
+        assert {"-n", "-U", "--help"} <= flags, name
+        if name != "ca-cert-issue":  # its --output-format is PEM/DER, as Java's
+            assert "--output-format" in flags, name
+
+
 def test_version(pki: Run) -> None:
     expected = importlib.metadata.version("dogtag-pki")
     assert ok(pki("--version")).out == f"PKI Command-Line Interface {expected}\n"
