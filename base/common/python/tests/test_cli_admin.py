@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from audit_hook import run_audited
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pki.testing.server import DogtagTestServer
@@ -206,3 +207,19 @@ def test_user_password_stays_out_of_errors(pki: Run, agent: list[str], option: s
     result = pki(*agent, "-v", "ca-user-add", "caadmin", "--full-name", "X", *args)
     assert result.status == 1
     assert "Entry already exists" in result.err and secret not in result.err
+
+
+def test_an_authenticated_command_writes_no_file(agent: list[str]) -> None:
+    """The agent's key comes from the NSS database into memory only: a whole command (TLS
+    client authentication, the info request, the admin call) opens no file for writing and
+    makes no temporary file."""
+    out = run_audited(
+        "from pki.cli.main import main",
+        """
+        status = main(sys.argv[1:])
+        print("status", status)
+        """,
+        *agent, "ca-user-show", "caadmin", env={"TZ": "UTC"},
+    )
+    assert "  User ID: caadmin" in out and "status 0" in out
+    assert out[-1] == "[]"

@@ -214,11 +214,7 @@ def show_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Show a request's state (and its certificate ID once issued)."""
     request_id = hex_id(args.request_id, "certificate request ID")
     info = CertClient(ctx.client()).get_request(request_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(info)
-        return 0
-    ctx.printer.message(f'Certificate request "{request_id}"')
-    ctx.printer.record(request_record(info))
+    ctx.printer.result(f'Certificate request "{request_id}"', info, request_record)
     return 0
 
 
@@ -348,11 +344,8 @@ def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
     """Perform ``action`` on the reviewed request, then print its new state as Java does."""
     getattr(certs, f"{action}_request")(request_id, review)
     info = certs.get_request(request_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(info)
-        return 0
-    ctx.printer.message(f"{ACTIONS[action][0]} certificate request {request_id}")
-    ctx.printer.record(request_record(info))
+    ctx.printer.result(f"{ACTIONS[action][0]} certificate request {request_id}", info,
+                       request_record)
     return 0
 
 

@@ -97,10 +97,7 @@ def find_hosts(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 def show_host(ctx: CLIContext, args: argparse.Namespace) -> int:
     host = workarounds.get_host(SecurityDomainClient(ctx.client()), args.host_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(host.to_json())
-    else:
-        ctx.printer.record(host_record(host))
+    ctx.printer.result(None, host, host_record)
     return 0
 
 
