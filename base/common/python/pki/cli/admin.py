@@ -207,7 +207,7 @@ def _user_options(add: argparse.ArgumentParser, modify: argparse.ArgumentParser)
     for parser in (add, modify):
         parser.add_argument("--email", help="email")
         parser.add_argument(  # not "password": that is -c, the NSS database's
-            "--password", dest="new_password",
+            "--password", dest="new_password", metavar="PASSWORD",
             help="the user's password (visible in the process list while it runs)",
         )
         parser.add_argument("--phone", help="phone")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
 from pki.cli.context import CLIContext, add_command, confirm
 from pki.cli.output import Record
@@ -27,8 +27,6 @@ __all__ = ["Action", "add_paging", "register"]
 
 #: What an action calls: the resource client and the parsed arguments give the answer.
 Call = Callable[[Any, argparse.Namespace], Any]
-#: The framed message: a template formatted with the arguments, or built from the answer.
-Header = Union[str, Callable[[argparse.Namespace, Any], str], None]
 #: Makes the resource client for a command (``UserClient(ctx.client(), "kra")``...).
 ClientFactory = Callable[[CLIContext, argparse.Namespace], Any]
 
@@ -49,15 +47,11 @@ class Action:
     description: str
     call: Call
     arguments: tuple[str, ...] = ()
-    header: Header = None
+    header: str | None = None
     record: Callable[[Any], Record] | None = None
     paging: bool = False
     confirm: bool = False
 
-    def message(self, args: argparse.Namespace, answer: Any) -> str | None:
-        if callable(self.header):
-            return self.header(args, answer)
-        return None if self.header is None else self.header.format(**vars(args))
 
     def run(self, ctx: CLIContext, args: argparse.Namespace, client_of: ClientFactory) -> int:
         if self.confirm:
@@ -69,7 +63,8 @@ class Action:
             assert self.record is not None
             ctx.printer.found(answer, self.record)
         else:
-            ctx.printer.result(self.message(args, answer), answer, self.record)
+            header = None if self.header is None else self.header.format(**vars(args))
+            ctx.printer.result(header, answer, self.record)
         return 0
 
 

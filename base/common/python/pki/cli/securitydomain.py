@@ -136,7 +136,7 @@ def register(subparsers: Any) -> None:
     for parser in (show, add, remove):
         parser.add_argument("host_id", metavar="HOST_ID",
                             help="'<TYPE> <hostname> <secure port>' (quoted)")
-    add.add_argument("--port", dest="host_port", help="(non-secure) port")
+    add.add_argument("--port", dest="host_port", metavar="PORT", help="(non-secure) port")
     add.add_argument("--securePort", metavar="PORT", default="8443",
                      help="secure port (default: 8443)")
     add.add_argument("--domainManager", metavar="BOOLEAN", default="FALSE",
