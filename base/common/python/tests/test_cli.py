@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pki.cli.main import main
-from pki.testing.server import DogtagTestServer
+from pki.testing.server import DogtagTestServer, TestUser
 
 AGENT = "PKI Administrator"
 #: the user the agent's certificate maps to on the CA and on the KRA (as pkispawn makes them)
@@ -83,6 +83,19 @@ def anon(server: DogtagTestServer) -> list[str]:
 def agent(anon: list[str]) -> list[str]:
     """Global options of the agent: the anonymous ones plus ``-n 'PKI Administrator'``."""
     return [*anon, "-n", AGENT]
+
+
+@pytest.fixture(scope="module")
+def nonagent(server: DogtagTestServer, nonagent_user: TestUser) -> list[str]:
+    """Global options of a user in no group, authenticated from its own NSS database."""
+    info = nonagent_user.nss_info
+    return ["-U", server.url, "-d", info["nssdb"], "-f", info["password_file"],
+            "-n", info["nickname"]]
+
+
+def framed(text: str) -> list[str]:
+    """``MainCLI.printMessage``: the text between two rules of its length."""
+    return ["-" * len(text), text, "-" * len(text)]
 
 
 class Result:

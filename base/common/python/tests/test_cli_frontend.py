@@ -69,19 +69,54 @@ def test_help(pki: Run) -> None:
 def test_module_listings(pki: Run) -> None:
     ca = ok(pki("ca")).out.splitlines()
     # the Java CLI's layout: one space, the name padded to 34 columns, the description
-    assert ca[:2] == ["Commands:", " ca-cert" + " " * 27 + "Certificate management commands"]
+    assert ca[:3] == [
+        "Commands:",
+        " ca-authority" + " " * 22 + "CA management commands",
+        " ca-cert" + " " * 27 + "Certificate management commands",
+    ]
     assert ca[-1].startswith("Other commands need the Java pki CLI, which is not installed")
     assert ok(pki("help", "ca")).out.splitlines() == ca
 
     listed = ok(pki("ca-cert")).out
     names = [line.split()[0] for line in listed.splitlines()[1:] if line.startswith(" ")]
     assert names == [
-        "ca-cert-find", "ca-cert-show", "ca-cert-revoke", "ca-cert-hold",
+        "ca-cert-find", "ca-cert-issue", "ca-cert-show", "ca-cert-revoke", "ca-cert-hold",
         "ca-cert-release-hold", "ca-cert-request",
     ]
     request = ok(pki("ca-cert-request")).out
-    assert " ca-cert-request-approve " in request and " ca-cert-request-profile-find" not in request
+    assert " ca-cert-request-approve " in request and " ca-cert-request-profile-find" in request
     assert " kra-key-archive " in ok(pki("kra-key")).out
+    # Java-only commands are left out of a listing without the Java CLI
+    key = ok(pki("kra-key")).out
+    assert " kra-key-recover " in key and "kra-key-template-find" not in key
+    profile = ok(pki("ca-profile")).out
+    assert " ca-profile-enable " in profile and " ca-profile-edit " not in profile
+
+
+def test_command_options_keep_clear_of_the_global_ones() -> None:
+    """A command's own option never lands where a global option is kept (``--password`` of
+    ca-user-add is not ``-c``; ``--port`` of securitydomain-host-add is not ``-p``): the
+    command's values are merged over the global ones."""
+    from pki.cli.main import build_parser
+    from pki.cli.options import GLOBAL_OPTIONS
+
+    after = {o.dest for o in GLOBAL_OPTIONS if o.after_command}
+    before_only = {o.dest for o in GLOBAL_OPTIONS} - after - {"help"}  # each has --help
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert len(commands) > 90
+    clashes = {
+        (name, action.dest)
+        for name, parser in commands.items()
+        for action in parser._actions
+        if action.dest in before_only
+    }
+    assert clashes == set()
+    # the options accepted after every command keep their flags in every command
+    for name, parser in commands.items():
+        flags = {flag for action in parser._actions for flag in action.option_strings}
+        assert {"-n", "-U", "--help"} <= flags, name
+        if name != "ca-cert-issue":  # its --output-format is PEM/DER, as Java's
+            assert "--output-format" in flags, name
 
 
 def test_version(pki: Run) -> None:
@@ -387,33 +422,34 @@ def test_java_fallback(
     pwfile = tmp_path / "pw.txt"
     pwfile.write_text("db-secret\n")
     result = pki("-d", f"sql:{tmp_path}/db", "-C", str(pwfile), "-n", AGENT,
-                 "-U", "https://ca.example.com:8443", "ca-user-find", "--size", "5")
+                 "-U", "https://ca.example.com:8443", "ca-selftest-find", "--size", "5")
     assert result.status == 7  # the Java CLI's own status
     assert fake_java.argv() == [
         *_java_prefix(fake_java), "-d", f"{tmp_path}/db", "-C", str(pwfile), "-n", AGENT,
-        "-U", "https://ca.example.com:8443", "ca-user-find", "--size", "5",
+        "-U", "https://ca.example.com:8443", "ca-selftest-find", "--size", "5",
     ]
     assert fake_java.calls()[-1]["db_type"] == "sql"
     assert "db-secret" not in json.dumps(fake_java.calls())
 
     # a password reaches Java's command line only if it was on ours already
     monkeypatch.setenv("FAKE_JAVA_EXIT", "0")
-    ok(pki("-c", "on-the-line", "-u", "caadmin", "-W", str(pwfile), "-v", "ca-user-show", "x"))
+    ok(pki("-c", "on-the-line", "-u", "caadmin", "-W", str(pwfile), "-v", "ca-selftest-show", "x"))
     assert fake_java.argv()[len(_java_prefix(fake_java)):] == [
-        "-c", "on-the-line", "-u", "caadmin", "-W", str(pwfile), "-v", "ca-user-show", "x",
+        "-c", "on-the-line", "-u", "caadmin", "-W", str(pwfile), "-v", "ca-selftest-show", "x",
     ]
     # the database type goes by the environment, as pki.conf's NSS_DEFAULT_DB_TYPE
-    ok(pki("-d", f"dbm:{tmp_path}/old", "ca-user-find"))
-    assert fake_java.argv()[4:7] == ["-d", f"{tmp_path}/old", "ca-user-find"]
+    ok(pki("-d", f"dbm:{tmp_path}/old", "ca-selftest-find"))
+    assert fake_java.argv()[4:7] == ["-d", f"{tmp_path}/old", "ca-selftest-find"]
     assert fake_java.calls()[-1]["db_type"] == "dbm"
     # the shell mode, help of a Java-only command, --output-format moved after the command
     ok(pki())
     assert fake_java.argv() == _java_prefix(fake_java)
-    ok(pki("help", "ca-user-find"))
-    assert fake_java.argv()[-2:] == ["help", "ca-user-find"]
-    ok(pki("--output-format", "json", "--debug", "ca-user-find"))
+    ok(pki("help", "ca-selftest-find"))
+    assert fake_java.argv()[-2:] == ["help", "ca-selftest-find"]
+    ok(pki("--output-format", "json", "--debug", "ca-selftest-find"))
     assert fake_java.argv()[-5:] == [
-        "com.netscape.cmstools.cli.MainCLI", "--debug", "ca-user-find", "--output-format", "json"
+        "com.netscape.cmstools.cli.MainCLI", "--debug", "ca-selftest-find", "--output-format",
+        "json",
     ]
 
 
@@ -451,14 +487,14 @@ def test_java_fallback_uses_pki_conf(
         f"PKI_CLIENT_PASSWORD_FILE={password_conf}\n"
         "PKI_CLIENT_CERT_NICKNAME=caadmin\n"
     )
-    ok(pki("-D", "pki.extra=1", "kra-key-request-find"))
+    ok(pki("-D", "pki.extra=1", "kra-key-template-find"))
     assert fake_java.argv() == [
         "-cp", f"{fake_java.lib}/*", "-Dcom.redhat.fips=false", "-Dredhat.crypto-policies=false",
         "--enable-native-access=ALL-UNNAMED", "-Dpki.extra=1",
         "-Djava.util.logging.config.file=/etc/pki-test/logging.properties",
         "com.netscape.cmstools.cli.MainCLI",
         "-d", f"{tmp_path}/defaultdb", "-f", str(password_conf), "-n", "caadmin",
-        "--ignore-banner", "kra-key-request-find",
+        "--ignore-banner", "kra-key-template-find",
     ]
     assert fake_java.calls()[-1]["db_type"] == "dbm"
 
@@ -479,14 +515,14 @@ def test_java_listings_when_installed(pki: Run, fake_java: FakeJava) -> None:
 
 
 def test_without_the_java_cli(pki: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    line = failed(pki("ca-user-find"))
-    assert "'ca-user-find' is a command of the Java pki CLI, which is not installed" in line
+    line = failed(pki("ca-selftest-find"))
+    assert "'ca-selftest-find' is a command of the Java pki CLI, which is not installed" in line
     assert "pki-tools" in line and "pki-tools.jar" in line
     line = failed(pki("ca-cert-fnd"), status=2)
     assert "not a pki command; did you mean ca-cert-find" in line
     assert "no command given" in failed(pki(), status=2)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jvm"))
-    assert f"no Java at {tmp_path}/no-jvm/bin/java" in failed(pki("ca-user-find"))
+    assert f"no Java at {tmp_path}/no-jvm/bin/java" in failed(pki("ca-selftest-find"))
 
 
 # -- upstream's pki.cli.CLI (pki-server's commands derive from it) ------------------------------

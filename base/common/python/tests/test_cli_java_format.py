@@ -28,6 +28,7 @@ from test_cli import (  # noqa: F401 (fixtures)
     agent,
     anon,
     enroll,
+    framed,
     isolated_env,
     ok,
     pki,
@@ -41,11 +42,6 @@ JAVA_DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"\d\d \d\d:\d\d:\d\d [A-Z]+ \d{4}$"
 )
-
-
-def framed(text: str) -> list[str]:
-    """``MainCLI.printMessage``: the text between two rules of its length."""
-    return ["-" * len(text), text, "-" * len(text)]
 
 
 def utc_date(when: datetime.datetime) -> str:
@@ -285,3 +281,93 @@ def test_kra_key_find_and_show(pki: Run, agent: list[str]) -> None:
     assert none.splitlines() == [*framed("0 key(s) matched"),
                                  *framed("Number of entries returned 0")]
     assert ok(pki(*agent, "kra-key-show", key_id)).out.splitlines() == record
+
+
+# -- users, profiles, authorities -----------------------------------------------------------------
+
+
+def test_ca_user_find_and_show(pki: Run, agent: list[str]) -> None:
+    """``UserFindCLI``/``UserShowCLI`` with ``UserCLI.printUser``: ``User ID`` always, the
+    other fields when the server sent them (a list entry carries the ID and full name)."""
+    uid = unique("java-user")
+    ok(pki(*agent, "ca-user-add", uid, "--full-name", "Java Format", "--email",
+           f"{uid}@example.com", "--phone", "555-0100", "--type", "adminType",
+           "--state", "1"))
+    assert ok(pki(*agent, "ca-user-find", uid)).out.splitlines() == [
+        *framed("1 entries matched"),
+        f"  User ID: {uid}",
+        "  Full name: Java Format",
+        *framed("Number of entries returned 1"),
+    ]
+    assert ok(pki(*agent, "ca-user-show", uid)).out.splitlines() == [
+        *framed(f'User "{uid}"'),
+        f"  User ID: {uid}",
+        "  Full name: Java Format",
+        f"  Email: {uid}@example.com",
+        "  Phone: 555-0100",
+        "  Type: adminType",
+        "  State: 1",
+    ]
+    # nothing matched: the header only, as UserFindCLI returns after it
+    assert ok(pki(*agent, "ca-user-find", unique("nobody"))).out.splitlines() == framed(
+        "0 entries matched"
+    )
+    ok(pki(*agent, "ca-user-del", uid))
+
+
+def test_ca_profile_find(pki: Run, agent: list[str]) -> None:
+    """``ProfileFindCLI`` with ``ProfileCLI.printProfileDataInfo``: ID, name, description of
+    each entry of the page, the server's total first."""
+    data = json.loads(ok(pki(*agent, "--output-format", "json", "ca-profile-find",
+                             "--size", "3")).out)
+    assert len(data["entries"]) == 3 < data["total"]
+    lines = ok(pki(*agent, "ca-profile-find", "--size", "3")).out.splitlines()
+    records = [
+        [f"  Profile ID: {e['profileId']}", f"  Name: {e['profileName']}",
+         f"  Description: {e['profileDescription']}"]
+        for e in data["entries"]
+    ]
+    assert lines == [
+        *framed(f"{data['total']} entries matched"),
+        *records[0], "", *records[1], "", *records[2],
+        *framed("Number of entries returned 3"),
+    ]
+
+
+def test_ca_authority_find_and_show(
+    pki: Run, agent: list[str], anon: list[str], server: DogtagTestServer
+) -> None:
+    """``AuthorityFindCLI`` with ``AuthorityCLI.printAuthorityData``: values in one column,
+    ``Host authority`` only for the host CA, the serial in ``0x`` hex."""
+    dn = f"CN={unique('Java Sub CA')},O=Example"
+    created = json.loads(ok(pki(*agent, "--output-format", "json", "ca-authority-create", dn,
+                                "--parent", "host-authority", "--desc", "Java format")).out)
+    host = json.loads(ok(pki(*anon, "--output-format", "json", "ca-authority-show",
+                             "--host-authority")).out)
+    record = [
+        f"  Authority DN:   {dn}",
+        f"  ID:             {created['id']}",
+        f"  Parent ID:      {host['id']}",
+        f"  Issuer DN:      {issuer_dn(server)}",
+        f"  Serial no:      {hex(created['serial'])}",
+        "  Enabled:        true",
+        "  Ready to sign:  true",
+        "  Description:    Java format",
+    ]
+    assert ok(pki(*anon, "ca-authority-find", "--dn", dn)).out.splitlines() == [
+        *framed("1 entries matched"), *record, *framed("Number of entries returned 1"),
+    ]
+    # show prints the record alone; the host CA says so first and has no parent
+    assert ok(pki(*anon, "ca-authority-show", created["id"])).out.splitlines() == record
+    shown = ok(pki(*anon, "ca-authority-show", "--host-authority")).out.splitlines()
+    assert shown[:3] == [
+        "  Host authority: true",
+        f"  Authority DN:   {issuer_dn(server)}",
+        f"  ID:             {host['id']}",
+    ]
+    assert not any(line.startswith("  Parent ID:") for line in shown)
+    assert ok(pki(*anon, "ca-authority-find", "--dn", "CN=None Such,O=Example")).out == (
+        "\n".join(framed("0 entries matched")) + "\n"
+    )
+    ok(pki(*agent, "ca-authority-disable", created["id"]))
+    ok(pki(*agent, "ca-authority-del", created["id"], "--force"))

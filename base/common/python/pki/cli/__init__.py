@@ -3,7 +3,8 @@
 ``pki.cli.main.main()`` is the entry point of the ``pki`` command (also ``python -m pki.cli``
 and ``python -m pki.cli.main``, which upstream's ``/usr/bin/pki`` runs). It parses the Java
 CLI's global options (``pki.cli.options``), runs the commands implemented here (one module
-per command group: ``info``, ``client``, ``ca_cert``, ``ca_cert_request``, ``kra_key``), lists
+per command group: ``info``, ``client``, ``ca_cert``, ``ca_cert_request``, ``ca_profile``,
+``ca_authority``, ``admin``, ``securitydomain``, ``kra_key``), lists
 modules from the Java CLI's command tree (``pki.cli.javacommands``), and hands every other
 command to the Java CLI when it is installed (``pki.cli.java``). Output goes through
 ``pki.cli.output`` so that text looks like the Java CLI's and JSON is the server's.
@@ -12,14 +13,20 @@ Adding a command: in a module with ``register(subparsers)``, call
 ``pki.cli.context.add_command(subparsers, "ca-user-find", "Find users", run)`` (the Java
 CLI's name and description), add its options to the returned parser, and list the module in
 ``pki.cli.main.COMMAND_MODULES``. ``run(ctx, args)`` gets a ``CLIContext`` (``ctx.client()``
-authenticated from the NSS database or with ``-u``, ``ctx.nssdb()``, ``ctx.printer``) and
-returns the exit status; failures raise (``CLIError`` for the CLI's own). Print with
-``ctx.printer``: ``json(data)`` when ``ctx.printer.is_json``, else ``message`` (a framed
-header), ``record``/``records`` (``[("Label", value), ...]``, None skipped) and
-``listing(records, "N entries found")`` (with ``Number of entries returned N``), formatting
-values with ``pki.cli.output.java_date``/``java_dn``/``java_string``. Questions go through
-``pki.cli.context.confirm``. The command then appears in ``pki --help``, in its module's
-listing (``pki ca-user``) and no longer goes to the Java CLI.
+authenticated from the NSS database or with ``-u``, ``ctx.login(subsystem)`` for resources
+that take the caller from the session, ``ctx.nssdb()``, ``ctx.printer``) and returns the
+exit status; failures raise (``CLIError`` for the CLI's own). Commands that make one client
+call and print its answer are rows of a table instead (``pki.cli.family.Action``: name,
+description, positional arguments, the call, the framed message, the record), registered
+with ``pki.cli.family.register``. Print with ``ctx.printer``: ``found(collection, record_of)``
+(Java's ``N entries matched`` listings, or the JSON collection), ``result(message, data,
+record_of)`` (a framed message and a record, or the JSON data), or the pieces: ``json``,
+``message``, ``record``/``records`` (``[("Label", value), ...]``, None skipped; a ``str`` is
+a raw line) and ``listing``; format values with ``pki.cli.output.java_date``/``java_dn``/
+``java_string``/``aligned``. A command's own options must not reuse the ``dest`` of a
+global option (``--password`` is stored as ``new_password``: ``password`` is ``-c``).
+Questions go through ``pki.cli.context.confirm``. The command then appears in ``pki --help``,
+in its module's listing (``pki ca-user``) and no longer goes to the Java CLI.
 
 ``CLI`` and ``CLIException`` are upstream's classes for building command trees; Dogtag's
 ``pki-server`` commands derive from them, so they keep upstream's attributes, methods and

@@ -18,7 +18,7 @@ from typing import Any
 from pki.cert import CertClient, CertData, CertDataInfo, CertRequestInfo, CertRevokeRequest
 from pki.cli.context import CLIContext, CLIError, add_command, confirm
 from pki.cli.errors import describe_error, print_error
-from pki.cli.output import Record, java_date, java_string, key_algorithm
+from pki.cli.output import Record, java_date, java_string, key_algorithm, record_lines
 from pki.resource import hex_id
 
 CERT_STATUSES = ("VALID", "INVALID", "REVOKED", "EXPIRED", "REVOKED_EXPIRED")
@@ -182,7 +182,7 @@ def cert_record(cert: CertData) -> Record:
 
 
 def _lines(record: Record) -> str:
-    return "\n".join(f"  {k}: {v}" for k, v in record if v not in (None, ""))
+    return "\n".join(record_lines(record))
 
 
 # -- find and show -------------------------------------------------------------------------

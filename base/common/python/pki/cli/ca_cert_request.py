@@ -10,12 +10,20 @@ agent (``-n``). Request IDs are printed in ``0x`` hex and accepted in hex or dec
 on standard input, as the Java CLI does; ``--output-file FILE`` saves the request (JSON)
 for ``ca-cert-request-<action> ID --input-file FILE`` instead. The action commands show the
 request and ask ``Are you sure (y/N)?`` unless ``--force`` or ``--input-file``.
+
+``ca-cert-issue`` (Java's ``CACertIssueCLI``) submits a request as ``ca-cert-request-submit``
+does and, when it is pending, reviews and approves it as the agent (``-n``), then writes the
+certificate (PEM, or DER with ``--output-format DER``) to standard output or
+``--output-file``. Its options for enrollment passwords, PINs and installer sessions
+(``--username``, ``--password``, ``--pin``, ``--session``, ``--install-token``...) and
+``--issuer-dn`` are the Java CLI's only: given one of them, the command runs there.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +75,22 @@ def register(subparsers: Any) -> None:
         subparsers, "ca-cert-request-submit", "Submit certificate request", submit_request
     )
     submit.add_argument("--profile", required=True, help="enrollment profile, e.g. caServerCert")
-    submit.add_argument("--csr-file", metavar="FILE", help="file holding the CSR")
-    submit.add_argument(
-        "--request-type", default="pkcs10", choices=("pkcs10", "crmf", "cmc"),
-        help="CSR type (default: pkcs10)",
-    )
-    submit.add_argument(
-        "--request-format", default="PEM", type=str.upper, choices=("PEM", "DER"),
-        help="CSR file format (default: PEM)",
-    )
-    submit.add_argument(
-        "--subject", metavar="DN",
-        help="subject DN for the profile's Subject Name input (default: the CSR's subject)",
-    )
-    submit.add_argument("--renewal", action="store_true", help="submit a renewal request")
-    submit.add_argument("--serial", help="serial number of the certificate to renew")
+    _csr_options(submit, request_type="pkcs10")
     submit.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
+
+    issue = add_command(subparsers, "ca-cert-issue", "Issue certificate", issue_cert,
+                        own_options=("--output-format",))
+    issue.add_argument("--profile", help="enrollment profile, e.g. caServerCert")
+    issue.add_argument("--input-file", metavar="FILE",
+                       help="enrollment template saved by ca-cert-request-profile-show")
+    _csr_options(issue, request_type=None)
+    issue.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
+    issue.add_argument("--output-file", metavar="FILE", help="write the certificate to FILE")
+    issue.add_argument(
+        "--output-format", type=_cert_format, choices=("PEM", "DER", "text", "json"),
+        default=argparse.SUPPRESS,
+        help="certificate format: PEM (default) or DER (json: the certificate's JSON)",
+    )
 
     review = add_command(
         subparsers, "ca-cert-request-review", "Review certificate request", review_request
@@ -108,6 +116,31 @@ def register(subparsers: Any) -> None:
             help="the request as saved by ca-cert-request-review --output-file (edited)",
         )
         command.add_argument("--force", action="store_true", help="do not ask for confirmation")
+
+
+def _csr_options(parser: argparse.ArgumentParser, request_type: str | None) -> None:
+    """The options that describe the CSR, shared by ``ca-cert-request-submit`` and
+    ``ca-cert-issue``."""
+    parser.add_argument("--csr-file", metavar="FILE", help="file holding the CSR")
+    parser.add_argument(
+        "--request-type", default=request_type, choices=("pkcs10", "crmf", "cmc"),
+        help="CSR type (default: pkcs10)",
+    )
+    parser.add_argument(
+        "--request-format", default="PEM", type=str.upper, choices=("PEM", "DER"),
+        help="CSR file format (default: PEM)",
+    )
+    parser.add_argument(
+        "--subject", metavar="DN",
+        help="subject DN for the profile's Subject Name input (default: the CSR's subject)",
+    )
+    parser.add_argument("--renewal", action="store_true", help="submit a renewal request")
+    parser.add_argument("--serial", help="serial number of the certificate to renew")
+
+
+def _cert_format(value: str) -> str:
+    """``PEM``/``DER`` in any case; ``text``/``json`` (the global option's values)."""
+    return value.upper() if value.upper() in ("PEM", "DER") else value.lower()
 
 
 # -- records -------------------------------------------------------------------------------
@@ -181,11 +214,7 @@ def show_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Show a request's state (and its certificate ID once issued)."""
     request_id = hex_id(args.request_id, "certificate request ID")
     info = CertClient(ctx.client()).get_request(request_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(info)
-        return 0
-    ctx.printer.message(f'Certificate request "{request_id}"')
-    ctx.printer.record(request_record(info))
+    ctx.printer.result(f'Certificate request "{request_id}"', info, request_record)
     return 0
 
 
@@ -225,8 +254,9 @@ def _fill_subject(request: CertEnrollmentRequest, subject: x509.Name) -> None:
             attribute.value = values[attribute.name]
 
 
-def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Fill the profile's template with the CSR (and subject, renewal serial) and submit."""
+def _fill_request(request: CertEnrollmentRequest, args: argparse.Namespace) -> None:
+    """Put the CSR (and its subject, or ``--subject``), the request type and the renewal
+    serial into a profile's enrollment template, as the Java CLI's submit and issue do."""
     csr_text, csr = _read_csr(args)
     subject: x509.Name | None = csr.subject if csr is not None else None
     if args.subject:
@@ -234,18 +264,26 @@ def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
             subject = x509.Name.from_rfc4514_string(args.subject, _DN_TYPES)
         except ValueError as exc:
             raise CLIError(f"--subject {args.subject!r}: not a DN ({exc})", exit_code=2) from None
-    certs = CertClient(ctx.client())
-    values: dict[str, Any] = {"cert_request_type": args.request_type}
+    values: dict[str, Any] = {}
+    if args.request_type is not None:
+        values["cert_request_type"] = args.request_type
     if csr_text is not None:
         values["cert_request"] = csr_text
     if args.serial is not None:
         values["serial_num"] = args.serial
-    request = certs.create_enrollment_request(args.profile, values)
+    request.set_input_values(values)
     request.renewal = bool(args.renewal)
     if args.serial is not None:
         request.serial_number = hex_id(args.serial, "serial number")
     if subject is not None:
         _fill_subject(request, subject)
+
+
+def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Fill the profile's template with the CSR (and subject, renewal serial) and submit."""
+    certs = CertClient(ctx.client())
+    request = certs.get_enrollment_template(args.profile)
+    _fill_request(request, args)
     infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(infos), "entries": infos})
@@ -258,16 +296,56 @@ def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def issue_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Submit a request and, when it is pending, review and approve it in the same session;
+    then print (or save) the certificate, as the Java CLI's ``ca-cert-issue``."""
+    if (args.input_file is None) == (args.profile is None):
+        raise CLIError("give either --profile or --input-file (a template saved by "
+                       "ca-cert-request-profile-show --output)", exit_code=2)
+    certs = CertClient(ctx.client())
+    if args.input_file is not None:
+        path = Path(args.input_file).expanduser()
+        try:
+            request = CertEnrollmentRequest.from_json(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError) as exc:
+            raise CLIError(f"{path}: not an enrollment request ({exc})") from None
+    else:
+        request = certs.get_enrollment_template(args.profile)
+        args.request_type = args.request_type or "pkcs10"
+    _fill_request(request, args)
+    infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    if not infos:
+        raise CLIError("Unable to submit certificate request")
+    info = infos[0]
+    if info.request_status == "pending":
+        certs.approve_request(info.request_id, certs.review_request(info.request_id))
+        info = certs.get_request(info.request_id)
+    if info.request_status != "complete" or not info.cert_id:
+        raise CLIError(f"Request {info.request_status}"
+                       + (f": {info.error_message}" if info.error_message else ""))
+    cert = certs.get_cert(info.cert_id)
+    pem = cert.encoded or ""
+    der = x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(
+        serialization.Encoding.DER)
+    data = der if args.output_format == "DER" else pem.encode("ascii")
+    if args.output_file:
+        Path(args.output_file).expanduser().write_bytes(data)
+    if ctx.printer.is_json:
+        ctx.printer.json(cert)
+    elif not args.output_file:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return 0
+
+
 def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
          review: CertReviewResponse) -> int:
     """Perform ``action`` on the reviewed request, then print its new state as Java does."""
     getattr(certs, f"{action}_request")(request_id, review)
     info = certs.get_request(request_id)
-    if ctx.printer.is_json:
-        ctx.printer.json(info)
-        return 0
-    ctx.printer.message(f"{ACTIONS[action][0]} certificate request {request_id}")
-    ctx.printer.record(request_record(info))
+    ctx.printer.result(f"{ACTIONS[action][0]} certificate request {request_id}", info,
+                       request_record)
     return 0
 
 

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 
 import urllib3
 
+from pki.account import AccountClient
 from pki.cli.options import cert_statuses, command_options_parent
 from pki.cli.output import Printer
 from pki.client import PKIClient
@@ -70,16 +71,25 @@ class CLIError(Exception):
 
 
 def add_command(
-    subparsers: Any, name: str, help_text: str, func: Command
+    subparsers: Any,
+    name: str,
+    help_text: str,
+    func: Command,
+    *,
+    own_options: tuple[str, ...] = (),
 ) -> argparse.ArgumentParser:
     """Add the command ``name`` running ``func``, with ``--help`` (``-h`` is the global HOST
-    option) and the global options the Java CLI also accepts after the command."""
+    option) and the global options the Java CLI also accepts after the command.
+
+    ``own_options``: flags of those that the command defines itself, as its Java twin does
+    (``ca-cert-issue --output-format PEM``).
+    """
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         help=help_text,
         description=help_text,
         add_help=False,
-        parents=[command_options_parent()],
+        parents=[command_options_parent(own_options)],
     )
     parser.add_argument("--help", action="help", help="show this help message and exit")
     parser.set_defaults(func=func)
@@ -190,6 +200,7 @@ class CLIContext:
         self.server_info: Info | None = None
         self._client: PKIClient | None = None
         self._nssdb: NSSDatabase | None = None
+        self._sessions: set[str] = set()
         self._stack = contextlib.ExitStack()
 
     # -- option resolution -----------------------------------------------------------------
@@ -325,6 +336,29 @@ class CLIContext:
         self._client = client
         self._read_server_info(client)
         return client
+
+    def login(self, subsystem: str = "ca") -> PKIClient:
+        """The client, logged in to ``subsystem`` when the user authenticates (``-n`` or
+        ``-u``), as the Java CLI logs in before every subsystem command.
+
+        Resources outside the constrained URLs (``authorities``, ``securityDomain``)
+        authenticate nobody by themselves: the server takes the caller from the session
+        that ``account/login`` opens. The session is closed (logout) with the context.
+        """
+        client = self.client()
+        if (self.nickname or self.username) and subsystem not in self._sessions:
+            account = AccountClient(client, subsystem)
+            account.login()
+            self._sessions.add(subsystem)
+            self._stack.callback(self._logout, account)
+        return client
+
+    @staticmethod
+    def _logout(account: AccountClient) -> None:
+        try:
+            account.logout()
+        except Exception as exc:  # the command's own result matters more
+            logger.debug("logout failed: %s", exc)
 
     def _read_server_info(self, client: PKIClient) -> None:
         """Read the server's info once, as the Java CLI does, and show its banner."""

@@ -124,8 +124,10 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         return f"the server did not answer in time: {exc}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         response = exc.response
-        message = f"HTTP {response.status_code} {response.reason or ''} for {response.url}"
-        return message.strip() + _auth_hint(response.status_code, ctx)
+        message = _server_message(response) or (
+            f"HTTP {response.status_code} {response.reason or ''} for {response.url}".strip()
+        )
+        return message + _auth_hint(response.status_code, ctx)
     if isinstance(exc, PKIException):
         message = hex_ids(str(exc.message or exc) or type(exc).__name__)
         return message + _auth_hint(exc.code, ctx)
@@ -136,11 +138,22 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
     return f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
 
 
+def _server_message(response: requests.Response) -> str | None:
+    """The ``Message`` of a Dogtag JSON error body (the calls the library leaves unwrapped,
+    as upstream: the security domain's), else None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    message = body.get("Message") if isinstance(body, dict) else None
+    return hex_ids(message) if isinstance(message, str) and message else None
+
+
 def _auth_hint(status: object, ctx: CLIContext | None) -> str:
-    if status != 401 or ctx is None:
+    if status not in (401, 403) or ctx is None:
         return ""
-    if ctx.username:
+    if status == 401 and ctx.username:
         return f" (the server did not accept the password of user {ctx.username!r})"
-    if not ctx.nickname:
+    if not (ctx.nickname or ctx.username):
         return " (this command needs an authenticated user: pass -n NICKNAME or -u USER)"
     return ""

@@ -2,7 +2,7 @@
 
 With it this package lists a module's commands as the Java CLI does (``pki ca``,
 ``pki ca-cert``) even when the Java CLI is not installed, tells a Java-only command
-(``ca-audit-find``: install pki-tools) from a mistyped one (``ca-cert-fnd``: did you mean
+(``ca-audit-file-find``: install pki-tools) from a mistyped one (``ca-cert-fnd``: did you mean
 ``ca-cert-find``?), and knows which commands of a module run in Python.
 
 The table was generated from dogtagpki/pki master 40cf4713 (11.10.1) with
@@ -173,17 +173,14 @@ ca	CA management commands
     ca-kraconnector-del	Remove KRA connector from CA
     ca-kraconnector-show	Show KRA Connector
   ca-profile	Profile management commands
-    ca-profile-add	Add profile
     ca-profile-find	Find profiles
-    ca-profile-mod	Modify profile
-    ca-profile-del	Remove profile
-    ca-profile-show	Show profile
-    ca-profile-mapping	Profile mapping management commands
-      ca-profile-mapping-add	Add profile mapping
-      ca-profile-mapping-find	Find profile mappings
-      ca-profile-mapping-mod	Modify profile mapping
-      ca-profile-mapping-del	Remove profile mapping
-      ca-profile-mapping-show	Show profileMapping
+    ca-profile-show	Show profiles
+    ca-profile-add	Add profiles
+    ca-profile-mod	Modify profiles
+    ca-profile-edit	Edit profiles (config-store format)
+    ca-profile-del	Remove profiles
+    ca-profile-enable	Enable profiles
+    ca-profile-disable	Disable profiles
   ca-publisher	Publisher management commands
     ca-publisher-ocsp	OCSP publisher management commands
       ca-publisher-ocsp-add	Add OCSP publisher

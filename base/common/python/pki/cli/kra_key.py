@@ -1,7 +1,11 @@
-"""``pki kra-key-*``: find, show, archive and retrieve secrets in the KRA (agent, ``-n``).
+"""``pki kra-key-*``: keys and key requests in the KRA (an agent's commands, ``-n``).
 
 Output as the Java CLI's ``KRAKeyCLI`` (``printKeyInfo``, ``printKeyRequestInfo``),
-``KRAKeyFindCLI``, ``KRAKeyShowCLI``, ``KRAKeyArchiveCLI`` and ``KRAKeyRetrieveCLI``.
+``KRAKeyFindCLI``, ``-Show``, ``-Modify`` (``kra-key-mod``), ``-Archive``, ``-Retrieve``,
+``-Generate``, ``-Recover``, ``KRAKeyRequestFindCLI``, ``-Show`` and ``-Review``. A recovery
+request (``kra-key-recover``) waits for an agent's ``kra-key-request-review ID --action
+approve``; then ``kra-key-retrieve --requestID ID`` gets the secret. The key templates
+(``kra-key-template-*``) and ``kra-key-archive --transport`` are the Java CLI's.
 
 Secrets travel wrapped: this client makes a session key, wraps it with the KRA's transport
 certificate (fetched from the KRA) and encrypts the secret with it (``pki.key``). Archived
@@ -14,15 +18,24 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pki
+from pki.cli import family
 from pki.cli.context import CLIContext, CLIError, add_command
+from pki.cli.family import Action
 from pki.cli.output import Record, base64_block, java_date, java_string
-from pki.key import KeyClient, KeyInfo, KeyRequestInfo
+from pki.key import KeyClient, KeyInfo, KeyRequestInfo, KeyRequestResponse
 from pki.resource import hex_id
+
+SYMMETRIC_ALGORITHMS = ("AES", "DES", "DES3", "RC2", "RC4", "DESede")
+ASYMMETRIC_ALGORITHMS = ("RSA", "DSA")
+#: the key size the Java CLI picks when --key-size is not given
+_DEFAULT_SIZES = {"DES3": 168, "DESede": 168, "DES": 56}
 
 
 def register(subparsers: Any) -> None:
@@ -54,6 +67,36 @@ def register(subparsers: Any) -> None:
     which.add_argument("--requestID", help="ID of an approved recovery request")
     retrieve.add_argument("--output-data", metavar="FILE", help="write the secret to FILE")
 
+    parsers = family.register(subparsers, lambda ctx, a: KeyClient(ctx.client()), ACTIONS,
+                              "kra-key-")
+    parsers["mod"].add_argument("--status", required=True, type=str.lower,
+                                choices=("active", "inactive"), help="key status")
+    find_requests = parsers["request-find"]
+    find_requests.add_argument("--status", help="request status (pending, complete...)")
+    find_requests.add_argument("--type", help="request type (securityDataRecovery...)")
+    find_requests.add_argument("--client", metavar="CLIENT_KEY_ID", help="client key ID")
+    find_requests.add_argument("--maxResults", type=int, help="maximum results")
+    find_requests.add_argument("--maxTime", type=int, help="maximum time (seconds)")
+    find_requests.add_argument("--start", help="first request ID")
+    find_requests.add_argument("--pageSize", type=int, help="page size")
+    find_requests.add_argument("--realm", help="authorization realm")
+    parsers["request-review"].add_argument(
+        "--action", required=True, type=str.lower, choices=("approve", "reject", "cancel"),
+        help="what to do with the request",
+    )
+    generate = parsers["generate"]
+    generate.add_argument("--key-algorithm", required=True,
+                          choices=(*SYMMETRIC_ALGORITHMS, *ASYMMETRIC_ALGORITHMS),
+                          help="algorithm of the key to generate")
+    generate.add_argument("--key-size", type=int, metavar="SIZE",
+                          help="key size in bits (needed but for DES, DES3 and DESede)")
+    generate.add_argument("--usages", help="comma-separated usages: wrap, unwrap, sign, "
+                          "verify, encrypt, decrypt (and derive, sign_recover, verify_recover)")
+    generate.add_argument("--realm", help="authorization realm")
+    recover = parsers["recover"].add_mutually_exclusive_group(required=True)
+    recover.add_argument("--keyID", help="ID of the key to recover")
+    recover.add_argument("--input", metavar="FILE", help="a KeyRecoveryRequest (JSON)")
+
 
 def key_record(info: KeyInfo) -> Record:
     """A key record as the Java CLI's ``KRAKeyCLI.printKeyInfo`` prints it."""
@@ -68,7 +111,7 @@ def key_record(info: KeyInfo) -> Record:
     ]
 
 
-def _request_record(info: KeyRequestInfo) -> Record:
+def request_record(info: KeyRequestInfo) -> Record:
     """A request as the Java CLI's ``KRAKeyCLI.printKeyRequestInfo`` prints it."""
     request_id = info.get_request_id()
     return [
@@ -80,6 +123,72 @@ def _request_record(info: KeyRequestInfo) -> Record:
         ("Creation Time", java_string(java_date(getattr(info, "creationTime", None)))),
         ("Modification Time", java_string(java_date(getattr(info, "modificationTime", None)))),
     ]
+
+
+# -- key status, requests, generation, recovery ------------------------------------------------
+
+
+def _modify(keys: KeyClient, args: argparse.Namespace) -> KeyInfo:
+    keys.modify_key_status(args.key_id, args.status)
+    return keys.get_key_info(args.key_id)
+
+
+def _find_requests(keys: KeyClient, args: argparse.Namespace) -> Any:
+    return keys.list_requests(
+        request_state=args.status, request_type=args.type, client_key_id=args.client,
+        start=args.start, page_size=args.pageSize, max_results=args.maxResults,
+        max_time=args.maxTime, realm=args.realm,
+    )
+
+
+def _review(keys: KeyClient, args: argparse.Namespace) -> KeyRequestInfo:
+    getattr(keys, f"{args.action}_request")(args.request_id)
+    return keys.get_request_info(args.request_id)
+
+
+def _generate(keys: KeyClient, args: argparse.Namespace) -> KeyRequestInfo | None:
+    algorithm = args.key_algorithm
+    size = args.key_size if args.key_size is not None else _DEFAULT_SIZES.get(algorithm)
+    if size is None:
+        raise CLIError(f"Key size must be specified for {algorithm} keys: pass --key-size",
+                       exit_code=2)
+    usages = args.usages.split(",") if args.usages else None
+    generate = (keys.generate_symmetric_key if algorithm in SYMMETRIC_ALGORITHMS
+                else keys.generate_asymmetric_key)
+    response: KeyRequestResponse = generate(
+        args.client_key_id, algorithm, size, usages, None, args.realm
+    )
+    return response.request_info
+
+
+def _recover(keys: KeyClient, args: argparse.Namespace) -> KeyRequestInfo | None:
+    if args.keyID is not None:
+        return keys.recover_key(args.keyID).request_info
+    path = Path(args.input).expanduser()
+    try:
+        request = pki.ResourceMessage.from_json(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError, AttributeError, TypeError) as exc:
+        raise CLIError(f"{path}: not a KeyRecoveryRequest ({exc})") from None
+    value = request.get_attribute_value
+    return keys.recover_key(
+        value("keyId"), None, value("sessionWrappedPassphrase"),
+        value("transWrappedSessionKey"), value("certificate"), value("nonceData"),
+    ).request_info
+
+
+ACTIONS = (
+    Action("mod", "Modify the status of a key", _modify, ("KEY_ID",), record=key_record),
+    Action("request-find", "Find key requests", _find_requests, record=request_record),
+    Action("request-show", "Get key request",
+           lambda keys, a: keys.get_request_info(a.request_id), ("REQUEST_ID",),
+           record=request_record),
+    Action("request-review", "Review key request", _review, ("REQUEST_ID",), "Result",
+           request_record),
+    Action("generate", "Generate key", _generate, ("CLIENT_KEY_ID",),
+           "Key generation request info", request_record),
+    Action("recover", "Create a key recovery request", _recover, (),
+           "Key Recovery Request Information", request_record),
+)
 
 
 def find_keys(ctx: CLIContext, args: argparse.Namespace) -> int:
@@ -136,7 +245,7 @@ def archive_key(ctx: CLIContext, args: argparse.Namespace) -> int:
         ctx.printer.json({"requestInfo": info})
         return 0
     ctx.printer.message("Archival request details")
-    ctx.printer.record(_request_record(info))
+    ctx.printer.record(request_record(info))
     return 0
 
 

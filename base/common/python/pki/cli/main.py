@@ -35,7 +35,17 @@ import traceback
 from collections.abc import Sequence
 
 import pki
-from pki.cli import ca_cert, ca_cert_request, client, info, kra_key
+from pki.cli import (
+    admin,
+    ca_authority,
+    ca_cert,
+    ca_cert_request,
+    ca_profile,
+    client,
+    info,
+    kra_key,
+    securitydomain,
+)
 from pki.cli.context import CLIContext, CLIError, nssdb_spec
 from pki.cli.errors import describe_error, print_error, redact
 from pki.cli.java import JAVA_PACKAGE, JavaCLI, JavaCLINotFound, find_java_cli
@@ -59,7 +69,10 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 logger = logging.getLogger("pki.cli")
 
 #: Command group modules; each has ``register(subparsers)`` (see ``context.add_command``).
-COMMAND_MODULES = (info, client, ca_cert, ca_cert_request, kra_key)
+COMMAND_MODULES = (
+    info, client, ca_cert, ca_cert_request, ca_profile, ca_authority, admin, securitydomain,
+    kra_key,
+)
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2

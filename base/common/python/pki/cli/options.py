@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Options of this package's commands (and D's) whose value is a secret, kept out of messages.
-SECRET_OPTIONS = ("-c", "-w", "--passphrase", "--pkcs12-password")
+SECRET_OPTIONS = ("-c", "-w", "--passphrase", "--pkcs12-password", "--password")
 
 #: The server certificate validity statuses the Java CLI's --ignore/--reject-cert-status take
 #: (JSS ``SSLCertificateApprovalCallback.ValidityStatus``).
@@ -236,20 +236,21 @@ def build_global_parser() -> Parser:
     return parser
 
 
-_PARENT: argparse.ArgumentParser | None = None
+_PARENTS: dict[tuple[str, ...], argparse.ArgumentParser] = {}
 
 
-def command_options_parent() -> argparse.ArgumentParser:
-    """The global options every command also accepts after its name (absent ones unset)."""
-    global _PARENT
-    if _PARENT is None:
+def command_options_parent(without: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """The global options every command also accepts after its name (absent ones unset),
+    except those in ``without`` (flags a command defines as its own options)."""
+    parent = _PARENTS.get(without)
+    if parent is None:
         parent = argparse.ArgumentParser(add_help=False)
         group = parent.add_argument_group("global options also accepted after the command")
         for option in GLOBAL_OPTIONS:
-            if option.after_command:
+            if option.after_command and not set(option.flags) & set(without):
                 _add(group, option, suppress=True)
-        _PARENT = parent
-    return _PARENT
+        _PARENTS[without] = parent
+    return parent
 
 
 def merge_command_options(

@@ -4,7 +4,8 @@ Text output follows the Java CLI that Dogtag admins and their scripts know:
 
 * a message framed by dashes (``-------`` / ``2 entries found`` / ``-------``);
 * one block per record, lines ``  Label: value``, blocks separated by a blank line;
-* search results end with the frame ``Number of entries returned N``;
+* search results open with ``N entries matched`` (or ``found``) and end with the frame
+  ``Number of entries returned N``;
 * dates as Java's ``Date.toString()`` prints them (``Tue Nov 28 10:00:00 UTC 2026``, in the
   local time zone, as the JVM does), DNs most specific first with ``E=`` and ``UID=``
   (``CN=Agent,E=agent@example.com,O=Example``), as Dogtag's ``X500Name`` prints them.
@@ -22,7 +23,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO, Union
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -30,6 +31,8 @@ from cryptography.x509.oid import NameOID
 __all__ = [
     "Record",
     "Printer",
+    "aligned",
+    "record_lines",
     "java_date",
     "java_dn",
     "java_string",
@@ -37,8 +40,9 @@ __all__ = [
     "base64_block",
 ]
 
-#: One record: ``(label, value)`` pairs in display order; None values are not printed.
-Record = Sequence[tuple[str, Any]]
+#: One record: ``(label, value)`` pairs in display order (None values are not printed), and
+#: raw lines (a ``str``, printed as it is) where the Java CLI nests or spaces its output.
+Record = Sequence[Union[tuple[str, Any], str]]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -84,14 +88,44 @@ def java_dn(name: x509.Name) -> str:
 
 
 def java_string(value: Any) -> str:
-    """``value`` as Java's string concatenation shows it (``null`` for a missing value)."""
-    return "null" if value is None else str(value)
+    """``value`` as Java's string concatenation shows it (``null`` for a missing value,
+    ``true``/``false`` for a boolean)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def aligned(record: Record, width: int) -> Record:
+    """``record`` with its values starting in one column, ``width`` characters after the
+    indent, as the Java CLI prints authorities and features (``  ID:             ...``)."""
+    out: list[tuple[str, Any] | str] = []
+    for item in record:
+        if isinstance(item, str) or item[1] is None:
+            out.append(item)
+        else:
+            label, value = item
+            out.append((label, " " * max(0, width - len(label) - 2) + str(value)))
+    return out
 
 
 def key_algorithm(oid: str | None, length: Any) -> str:
     """``PKCS #1 RSA with 2048-bit key``: a key's algorithm and size as the Java CLI says it."""
     name = "" if oid is None else _KEY_ALGORITHMS.get(oid, f"OID.{oid}")
     return name if length is None else f"{name} with {length}-bit key"
+
+
+def record_lines(record: Record) -> list[str]:
+    """A record's ``  Label: value`` lines; values that are None or empty are left out, raw
+    lines are kept as they are."""
+    lines = []
+    for item in record:
+        if isinstance(item, str):
+            lines.append(item)
+        elif item[1] is not None and item[1] != "":
+            lines.append(f"  {item[0]}: {item[1]}")
+    return lines
 
 
 def base64_block(data: bytes) -> str:
@@ -136,11 +170,9 @@ class Printer:
         self.line(rule)
 
     def record(self, record: Record) -> None:
-        """One ``  Label: value`` block (values that are None or empty are skipped)."""
-        for label, value in record:
-            if value is None or value == "":
-                continue
-            self.line(f"  {label}: {value}")
+        """One ``  Label: value`` block (see ``record_lines``)."""
+        for line in record_lines(record):
+            self.line(line)
 
     def records(self, records: Iterable[Record]) -> None:
         """Blocks separated by blank lines."""
@@ -150,18 +182,55 @@ class Printer:
             self.record(record)
 
     def listing(
-        self, records: Sequence[Record], header: str, *, stop_if_none: bool = False
+        self, records: Sequence[Record], header: str | None, *, stop_if_none: bool = False
     ) -> None:
         """A search result: the framed header, the records, ``Number of entries returned N``.
 
         ``stop_if_none`` ends after the header when there are no records, as the Java CLI's
         ``ca-cert-find`` and ``ca-cert-request-find`` do (``kra-key-find`` does not).
+        Without a header (the server sent no total) the records come first.
         """
-        self.message(header)
+        if header is not None:
+            self.message(header)
         if stop_if_none and not records:
             return
         self.records(records)
         self.message(f"Number of entries returned {len(records)}")
+
+    def found(self, collection: Any, record_of: Callable[[Any], Record]) -> None:
+        """A collection as the Java CLI's find commands print it: ``N entries matched``
+        (N is the server's total; nothing more when it is 0), the records, and
+        ``Number of entries returned N``. With JSON, the collection as the server sent it.
+
+        A collection without a total has no header, as in the Java CLI, except those the
+        server sends as a bare array (authorities, features), which the Java CLI counts.
+        """
+        if self.is_json:
+            self.json(collection)
+            return
+        items = list(collection)
+        total = getattr(collection, "total", None)
+        if total is None and getattr(collection, "bare_array", False):
+            total = len(items)
+        header = None if total is None else f"{total} entries matched"
+        self.listing([record_of(i) for i in items], header, stop_if_none=total == 0)
+
+    def result(
+        self,
+        header: str | None,
+        data: Any = None,
+        record_of: Callable[[Any], Record] | None = None,
+    ) -> None:
+        """What a command did: the framed ``header`` and the record of ``data`` (the
+        server's answer, when it sent one); with JSON, ``data`` only (nothing without)."""
+        if self.is_json:
+            if data is not None:
+                self.json(data)
+            return
+        if header is not None:
+            self.message(header)
+        if data is not None and record_of is not None:
+            self.record(record_of(data))
 
     def json(self, data: Any) -> None:
         """Data as indented JSON (objects with ``to_json()`` are converted first)."""
