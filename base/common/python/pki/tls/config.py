@@ -13,7 +13,7 @@ import os
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -90,8 +90,7 @@ def _iana_to_openssl(name: str) -> str:
     raise TLSConfigurationError(f"SSL_CIPHERS: cipher suite {name!r} is not supported")
 
 
-@dataclass(frozen=True)
-class CipherStrings:
+class CipherStrings(NamedTuple):
     """pki.conf's SSL_CIPHERS / SSL_DEFAULT_CIPHERS in OpenSSL's terms.
 
     ``tls12`` is an OpenSSL cipher list and ``tls13`` a TLS 1.3 suite list; None leaves the

@@ -178,7 +178,13 @@ class PKISSLContext:
             identity = self.default_identity
             self._ctx.use_certificate(_openssl.as_certificate(identity.cert))
             self._ctx.use_privatekey(_openssl.as_private_key(identity.key))
-            self._ctx.check_privatekey()
+            try:
+                self._ctx.check_privatekey()
+            except SSL.Error:
+                raise TLSConfigurationError(
+                    f"the private key does not belong to the client certificate "
+                    f"{identity.describe()}: give the key file that matches it"
+                ) from None
         chain_certs: dict[bytes, x509.Certificate] = {}
         for identity in self.identities:
             for cert in identity.chain:

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -73,8 +73,7 @@ class ClientIdentity:
         return f"<ClientIdentity {self.describe()}>"
 
 
-@dataclass(frozen=True)
-class NSSCredentials:
+class NSSCredentials(NamedTuple):
     """Trust anchors and client identities read from one NSS database."""
 
     anchors: tuple[x509.Certificate, ...]
@@ -178,7 +177,12 @@ def identity_from_pem(
             "the second argument"
         )
     try:
-        key = load_pem_private_key(match.group(0), password=None)
+        # cryptography's RSA validation costs about 40 ms; the context checks instead
+        # that the key belongs to the certificate (SSL_CTX_check_private_key), as
+        # OpenSSL's own PEM loading does
+        key = load_pem_private_key(
+            match.group(0), password=None, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError) as exc:
         raise TLSConfigurationError(
             f"cannot load the private key from {key_path or cert_path}: {exc}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -64,8 +64,7 @@ _CLIENT_CERT_ALERTS = (
 )
 
 
-@dataclass(frozen=True)
-class VerifyFailure:
+class VerifyFailure(NamedTuple):
     """The first certificate of the server's chain that OpenSSL refused, and why."""
 
     cert: x509.Certificate
