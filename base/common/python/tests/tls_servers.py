@@ -14,7 +14,7 @@ server, so a parametrized test does not start one per case.
 - ``pha_server``: a Python ``ssl`` server that requires the client certificate only after it
   has read the request, with TLS 1.3 post-handshake authentication.
 - ``nginx_server``: nginx with ``ssl_verify_client on`` answering ``$ssl_protocol``,
-  ``$ssl_client_verify`` and ``$ssl_client_s_dn``.
+  ``$ssl_client_verify`` and ``$ssl_client_s_dn``, and serving large random files.
 
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
 unless a fixture call asks for another CA or other names.
@@ -22,6 +22,7 @@ unless a fixture call asks for another CA or other names.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import select
 import shutil
@@ -544,9 +545,35 @@ http {{
             default_type text/plain;
             return 200 "$ssl_protocol\\n$ssl_client_verify\\n$ssl_client_s_dn\\n";
         }}
+        location /files/ {{
+            alias {dir}/files/;
+        }}
     }}
 }}
 """
+
+#: files nginx serves under /files/ (random bytes): name -> size
+NGINX_FILES = {
+    "100k.bin": 100 * 1024,
+    "3m.bin": 3 * 2**20,
+    "20m.bin": 20 * 2**20,
+    "50m.bin": 50 * 2**20,
+}
+
+
+def _random_files(directory: Path, sizes: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """Write files of random bytes; their sizes and SHA-256 digests."""
+    directory.mkdir()
+    found = {}
+    for name, size in sizes.items():
+        digest = hashlib.sha256()
+        with open(directory / name, "wb") as f:
+            for start in range(0, size, 2**20):
+                block = os.urandom(min(2**20, size - start))
+                digest.update(block)
+                f.write(block)
+        found[name] = (size, digest.hexdigest())
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -554,12 +581,15 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
     """nginx (TLS 1.2 and 1.3) with ``ssl_verify_client on`` for ``test_ca``'s certificates.
 
     Its body is three lines: ``$ssl_protocol``, ``$ssl_client_verify`` (``SUCCESS``) and
-    ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). It runs as one process
-    (``master_process off``) with everything, logs included, under its own directory.
+    ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). Under ``/files/`` it
+    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256. It
+    runs as one process (``master_process off``) with everything, logs included, under its
+    own directory.
     """
     nginx = _require("nginx", "nginx (Debian: apt-get install nginx-light)")
     directory = tmp_path_factory.mktemp("nginx")
     _, files = _server_files(directory, test_ca, test_ca)
+    served = _random_files(directory / "files", NGINX_FILES)
     processes = _Processes()
 
     def command(port: int) -> list[str]:
@@ -576,7 +606,8 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
     try:
         process, port, _ = _start_listening(processes, command, directory, "nginx")
         yield TLSServer(
-            "nginx", port, test_ca, test_ca, directory, process, directory / "error.log"
+            "nginx", port, test_ca, test_ca, directory, process, directory / "error.log",
+            {"files": served},
         )
     finally:
         processes.stop_all()

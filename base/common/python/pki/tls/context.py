@@ -352,8 +352,9 @@ class PKISSLContext:
     ) -> PKISSLSocket:
         """Start TLS on a connected socket.
 
-        The connection resumes ``session`` (``PKISSLSocket.session`` of an earlier
-        connection) when given, else the last session with the same server name and address.
+        The connection resumes ``session`` when given: the ``.session`` of an earlier
+        connection of this context (pyOpenSSL pins a session to the context that made it).
+        Otherwise it resumes the last session with the same server name and address.
         """
         if server_side:
             raise FrozenContextError("PKISSLContext is for clients only")
@@ -374,10 +375,18 @@ class PKISSLContext:
         except OSError:
             peer = None
         key = (host, peer) if peer else None
-        if session is None and key is not None:
-            session = self.sessions.get(key)
         if session is not None:
-            conn.set_session(session)
+            try:
+                conn.set_session(session)
+            except ValueError:  # pyOpenSSL: the session belongs to another SSL.Context
+                raise ValueError(
+                    "session comes from a connection of another PKISSLContext; a session "
+                    "resumes only connections of the context that made it"
+                ) from None
+        elif key is not None:
+            cached = self.sessions.get(key)
+            if cached is not None:
+                conn.set_session(cached)
         record = HandshakeRecord(
             server_hostname=host,
             peer_address=peer,

@@ -2,10 +2,11 @@
 
 A ``HandshakeRecord`` is what one connection saw: the server it talked to, whether the server
 asked for a client certificate and which one was sent, the first certificate that failed
-verification and OpenSSL's verdict, the server's certificate, and how many bytes of
-application data arrived. The functions below turn a record and OpenSSL's error reasons into
-the ``pki.tls.errors`` exception that says what went wrong and what to do. They are pure:
-no socket, no OpenSSL call, so they can be tested on recorded handshakes.
+verification and OpenSSL's verdict, the server's certificate, how many bytes of application
+data arrived, and how it failed (OpenSSL's reasons, or the socket's error, or the end of the
+stream). ``explain(record)`` turns that into the ``pki.tls.errors`` exception (or the
+``OSError``) that says what went wrong and what to do; the other functions are its parts.
+They are pure: no socket, no OpenSSL call, so they can be tested on recorded handshakes.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from pki.tls.errors import (
 
 __all__ = [
     "VerifyFailure",
+    "Failure",
     "HandshakeRecord",
     "reasons_of",
+    "explain",
     "explain_error",
     "explain_verify_failure",
     "explain_early_close",
@@ -72,6 +75,15 @@ class VerifyFailure(NamedTuple):
     depth: int  # 0: the server's own certificate
 
 
+class Failure(NamedTuple):
+    """How a connection failed, as OpenSSL reported it."""
+
+    stage: str  # "handshake", or "io": a read or write after it
+    kind: str  # "tls": OpenSSL's reasons; "syscall": the socket under TLS; "eof": stream ended
+    reasons: tuple[str, ...] = ()  # OpenSSL's reasons, or the socket error's text
+    errno: int | None = None  # the socket's errno ("syscall"), when it has one
+
+
 @dataclass
 class HandshakeRecord:
     """What one TLS client connection saw, filled in as it happens."""
@@ -90,6 +102,7 @@ class HandshakeRecord:
     verify_result: tuple[int, str] = (0, "")
     peer_leaf: x509.Certificate | None = None
     received: int = 0  # bytes of application data
+    failure: Failure | None = None
 
     @property
     def peer(self) -> str:
@@ -257,3 +270,21 @@ def explain_error(reasons: Sequence[str], record: HandshakeRecord) -> TLSError:
                 reasons=reasons,
             )
     return TLSError(f"TLS error with {peer}: {text}", reasons=reasons)
+
+
+def explain(record: HandshakeRecord) -> OSError | None:
+    """The error to raise for ``record.failure``, or None when nothing needs explaining
+    (no failure, or an end of stream that is just the end of a response).
+
+    A failed handshake is always a ``TLSError``. After the handshake, a broken socket stays
+    its ``OSError`` (``ConnectionResetError`` and so on) unless the record shows that the
+    server dropped the connection over the client certificate.
+    """
+    failure = record.failure
+    if failure is None:
+        return None
+    if failure.kind == "eof":
+        return explain_early_close(record, "end of stream before any response")
+    if failure.kind == "syscall" and failure.stage == "io":
+        return explain_syscall_error(failure.errno, "; ".join(failure.reasons), record)
+    return explain_error(failure.reasons, record)

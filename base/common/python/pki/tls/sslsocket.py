@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import select
 import socket
 import ssl
@@ -28,13 +29,7 @@ from OpenSSL import SSL
 
 from pki.tls import _openssl
 from pki.tls.credentials import ClientIdentity, choose_identity
-from pki.tls.diagnosis import (
-    HandshakeRecord,
-    explain_early_close,
-    explain_error,
-    explain_syscall_error,
-    reasons_of,
-)
+from pki.tls.diagnosis import Failure, HandshakeRecord, explain, reasons_of
 from pki.tls.errors import TLSError
 from pki.tls.sessions import SessionCache
 
@@ -160,28 +155,30 @@ class PKISSLSocket:
             except SSL.WantWriteError:
                 deadline = self._wait(True, deadline)
             except SSL.Error as exc:  # a failed handshake is a TLS error, whatever broke
-                raise self._explain_tls(exc) from None
+                raise self._failed("handshake", exc) from None
         self._store_session()
 
-    def _explain_tls(self, exc: SSL.Error) -> TLSError:
-        """The error to raise for an OpenSSL failure on this connection."""
+    def _failed(self, stage: str, exc: SSL.Error) -> OSError:
+        """Note how the connection failed in the record; the error that explains it."""
         record = self._record
-        reasons = reasons_of(exc.args)
-        if "certificate verify failed" in " ".join(reasons).lower():
-            record.verify_result = _openssl.verify_result(self._conn)
-            leaf = self._conn.get_peer_certificate()
-            if leaf is not None:
-                record.peer_leaf = leaf.to_cryptography()
-        return explain_error(reasons, record)
-
-    def _explain(self, exc: SSL.Error) -> OSError:
-        """The error to raise for a failed read or write: the socket's own error
-        (``ConnectionResetError`` and so on) unless the record explains it better."""
         if isinstance(exc, SSL.SysCallError):
-            code = exc.args[0] if exc.args else None
-            text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-            return explain_syscall_error(code, text, self._record)
-        return self._explain_tls(exc)
+            code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+            if code is not None and code > 0:
+                text = os.strerror(code)
+            else:  # pyOpenSSL's (-1, "Unexpected EOF") and the like
+                text = str(exc.args[-1]) if exc.args else str(exc)
+            record.failure = Failure(stage, "syscall", (text,), code)
+        else:
+            reasons = tuple(reasons_of(exc.args))
+            record.failure = Failure(stage, "tls", reasons)
+            if "certificate verify failed" in " ".join(reasons).lower():
+                record.verify_result = _openssl.verify_result(self._conn)
+                leaf = self._conn.get_peer_certificate()
+                if leaf is not None:
+                    record.peer_leaf = leaf.to_cryptography()
+        error = explain(record)
+        assert error is not None
+        return error
 
     # -- session resumption --------------------------------------------------------------
 
@@ -226,10 +223,11 @@ class PKISSLSocket:
             pass
         elif isinstance(exc, SSL.SysCallError):
             if not (self.suppress_ragged_eofs and exc.args and exc.args[0] in (-1, 0)):
-                raise self._explain(exc) from None
+                raise self._failed("io", exc) from None
         elif not (self.suppress_ragged_eofs and "unexpected eof" in str(exc).lower()):
-            raise self._explain(exc) from None
-        rejected = explain_early_close(self._record, "end of stream before any response")
+            raise self._failed("io", exc) from None
+        self._record.failure = Failure("io", "eof")
+        rejected = explain(self._record)
         if rejected is not None:
             raise rejected
         return 0
@@ -286,7 +284,7 @@ class PKISSLSocket:
             except SSL.WantReadError:
                 deadline = self._wait(False, deadline)
             except SSL.Error as exc:
-                raise self._explain(exc) from None
+                raise self._failed("io", exc) from None
 
     def send(self, data: Any, flags: int = 0) -> int:
         view = memoryview(data).cast("B")
