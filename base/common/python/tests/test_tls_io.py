@@ -13,13 +13,10 @@ import hashlib
 import os
 import socket
 import ssl
-import struct
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -174,58 +171,6 @@ def test_makefile_reads_whole_records(nginx_server: TLSServer, sql_db: AgentDB) 
             sock.close()
     # an 8 KiB buffer (io.DEFAULT_BUFFER_SIZE) would hold half a record at most
     assert 8192 < buffered < MAKEFILE_BUFFER
-
-
-class _MisbehavingServer:
-    """A TLS server that reads one request, then (``reset``) sends the start of a big body
-    and resets the connection, or (``silent``) says nothing until it is closed."""
-
-    def __init__(self, ca: CA, directory: Path, behaviour: str) -> None:
-        issued = ca.issue_cert("localhost", usages=("server",), ip_addresses=("127.0.0.1",))
-        cert, key = directory / "server.pem", directory / "server.key"
-        cert.write_bytes(issued.cert_pem)
-        key.write_bytes(issued.key_pem())
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        key.unlink()
-        self.behaviour = behaviour
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        raw, _ = self.listener.accept()
-        with self.context.wrap_socket(raw, server_side=True) as tls:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += tls.recv(4096)
-            if self.behaviour == "reset":
-                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n")
-                tls.sendall(os.urandom(2**20))
-                time.sleep(0.2)
-                tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            else:
-                self.done.wait(10)
-
-    def close(self) -> None:
-        self.done.set()
-        self.thread.join(10)
-        self.listener.close()
-
-
-@pytest.fixture
-def misbehaving(test_ca: CA, tmp_path: Path) -> Iterator:
-    servers: list[_MisbehavingServer] = []
-
-    def start(behaviour: str) -> _MisbehavingServer:
-        servers.append(_MisbehavingServer(test_ca, tmp_path, behaviour))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def test_reset_in_the_body_is_a_connection_reset(misbehaving, sql_db: AgentDB) -> None:

@@ -49,10 +49,11 @@ _VERSION_REASONS = (
     "unsupported protocol",
     "protocol version",
     "no protocols available",
-    "wrong version number",
     "no suitable signature algorithm",
     "version too low",
 )
+# what OpenSSL says when the first bytes from the server are not a TLS record at all
+_NOT_TLS_REASONS = ("wrong version number", "packet length too long")
 _CLIENT_CERT_ALERTS = (
     "bad certificate",
     "unknown ca",
@@ -248,6 +249,13 @@ def explain_error(reasons: Sequence[str], record: HandshakeRecord) -> TLSError:
     peer = record.peer
     if "certificate verify failed" in lowered:
         return explain_verify_failure(reasons, record)
+    if any(r in lowered for r in _NOT_TLS_REASONS) and not record.received:
+        return TLSError(
+            f"{peer} does not speak TLS on this port (OpenSSL said: {text}): check the port "
+            "and the protocol; Dogtag serves https on its secure port (8443 by default) and "
+            "plain http on 8080",
+            reasons=reasons,
+        )
     if any(r in lowered for r in _VERSION_REASONS):
         low, high = record.allowed_versions
         return ProtocolVersionError(
