@@ -274,6 +274,12 @@ def test_configured_database_is_used_only_when_pki_conf_names_it(sql_db: AgentDB
     given = NSSDatabase(sql_db.spec)
     assert select_database(given, named) is given
     assert select_database("/srv/db", unset).spec == "sql:/srv/db"
+    # the arguments of a caller that has all three, most of them None
+    from_arguments = select_database(
+        sql_db.spec, unset,
+        {"password": PASSWORD, "password_file": None, "password_callback": None},
+    )
+    assert from_arguments is not None and from_arguments.has_password
 
 
 def test_pem_identity_takes_only_trust_from_the_configured_database(

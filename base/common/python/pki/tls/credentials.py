@@ -90,8 +90,9 @@ def select_database(
     ``NSSDatabase``), else ``PKI_CLIENT_DATABASE`` when pki.conf sets it, else none.
 
     ``passwords`` are ``NSSDatabase`` keyword arguments (``password``, ``password_file`` or
-    ``password_callback``); without any, ``PKI_CLIENT_PASSWORD_FILE`` is used when set. A
-    directory without a prefix gets ``NSS_DEFAULT_DB_TYPE``'s. Nothing is opened here.
+    ``password_callback``; None values are left out, ``~`` in the file name is expanded);
+    without any, ``PKI_CLIENT_PASSWORD_FILE`` is used when set. A directory without a prefix
+    gets ``NSS_DEFAULT_DB_TYPE``'s. Nothing is opened here.
     """
     if isinstance(nssdb, NSSDatabase):
         return nssdb
@@ -103,7 +104,9 @@ def select_database(
         spec = os.fspath(nssdb)
         if not spec.startswith(("sql:", "dbm:")):
             spec = f"{settings.db_type}:{os.path.expanduser(spec)}"
-    kwargs = dict(passwords or {})
+    kwargs = {name: value for name, value in (passwords or {}).items() if value is not None}
+    if "password_file" in kwargs:
+        kwargs["password_file"] = os.path.expanduser(os.fspath(kwargs["password_file"]))
     if not kwargs and settings.client_password_file:
         kwargs["password_file"] = settings.client_password_file
     return NSSDatabase(spec, **kwargs)
