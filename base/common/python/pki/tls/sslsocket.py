@@ -286,9 +286,12 @@ class PKISSLSocket:
             except SSL.Error as exc:
                 raise self._failed("io", exc) from None
 
+    # The views of the caller's buffer are released before an exception leaves (see
+    # _openssl.reader_into): a traceback must not keep that buffer exported.
+
     def send(self, data: Any, flags: int = 0) -> int:
-        view = memoryview(data).cast("B")
-        return self._write(view[:WRITE_CHUNK] if len(view) > WRITE_CHUNK else view)
+        with memoryview(data) as whole, whole.cast("B") as view, view[:WRITE_CHUNK] as chunk:
+            return self._write(chunk)
 
     write = send
 
@@ -297,7 +300,8 @@ class PKISSLSocket:
             total = len(view)
             sent = 0
             while sent < total:
-                sent += self._write(view[sent : sent + WRITE_CHUNK])
+                with view[sent : sent + WRITE_CHUNK] as chunk:
+                    sent += self._write(chunk)
 
     def makefile(self, mode: str = "r", buffering: int | None = None, **kwargs: Any) -> Any:
         """A file object over the TLS stream, as ``socket.makefile`` gives (binary only)."""
