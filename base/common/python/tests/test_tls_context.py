@@ -362,3 +362,47 @@ def test_choose_identity_by_the_issuers_the_server_names(
     twin = identity_from_pem(ours_cert, ours_key)
     with pytest.raises(AmbiguousClientCertificateError, match="several"):
         choose_identity([ours, twin], {ours_issuer}, "the server x")
+
+
+# -- the package's shape -----------------------------------------------------------------
+
+
+def _imports_within_pki_tls() -> dict[str, set[str]]:
+    import ast
+
+    import pki.tls
+
+    package = Path(pki.tls.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        name = path.stem
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("pki.tls."):
+                    found.add(node.module.split(".")[2])
+                elif node.module == "pki.tls":
+                    found.update(alias.name for alias in node.names)
+        graph[name] = found - {name}
+    return graph
+
+
+def test_pki_tls_modules_import_one_way() -> None:
+    graph = _imports_within_pki_tls()
+    # the socket knows the context only through the SocketOwner protocol
+    assert "context" not in graph["sslsocket"]
+    assert graph["diagnosis"] <= {"credentials", "errors"}  # no socket, no OpenSSL
+    assert graph["credentials"] <= {"errors"}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import circle: {' -> '.join((*path, name))}"
+        if name in done:
+            return
+        for imported in graph.get(name, ()):
+            visit(imported, (*path, name))
+        done.add(name)
+
+    for module in graph:
+        if module != "__init__":
+            visit(module, ())
