@@ -251,3 +251,24 @@ def test_failed_reads_leave_no_buffer_exported(tmp_path: Path, test_ca: CA) -> N
         server.stop()
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "40"
+
+
+def test_public_read_path_when_the_direct_read_is_missing(
+    nginx_server: TLSServer, sql_db: AgentDB
+) -> None:
+    """Without FEATURES["read_into"] the socket reads through pyOpenSSL's recv_into; that
+    path must give the same bytes (here it is switched off on one socket)."""
+    size, digest = nginx_server.extra["files"]["3m.bin"]  # type: ignore[index]
+    with agent(nginx_server.port, sql_db) as conn:
+        sock = tls_socket(conn, nginx_server.port)
+        sock._read_into = None  # what a pyOpenSSL without the binding gives
+        try:
+            sock.sendall(b"GET /files/3m.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            sock.settimeout(30)  # non-blocking underneath: want-read waits
+            with sock.makefile("rb") as f:
+                while f.readline() not in (b"\r\n", b""):
+                    pass
+                body = f.read()
+        finally:
+            sock.close()
+    assert len(body) == size and sha256(body) == digest
