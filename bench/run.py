@@ -20,10 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PKI_PATH = HERE.parent / "base" / "common" / "python"
-try:
-    import pki.testing  # noqa: F401
-except ImportError:
-    sys.path.insert(0, str(PKI_PATH))
+# Measure this checkout's package, also where another copy of it is installed (the
+# cold-start processes get the same path through PYTHONPATH).
+sys.path.insert(0, str(PKI_PATH))
 
 import contenders  # noqa: E402
 import fixtures  # noqa: E402
@@ -215,6 +214,9 @@ def main() -> int:
         f"dogtag-pki bench ({'quick' if args.quick else 'full'}): {args.rounds} rounds, "
         f"medians; coldstart median of {args.coldstart_runs}; {args.key_type} keys"
     )
+    import pki
+
+    print(f"package: {Path(pki.__file__).parent}")
     print(
         f"machine: {machine['nproc']} CPUs ({machine['cpu']}), Python {machine['python']}, "
         f"{machine['openssl_cli']}, cryptography's {machine['openssl_cryptography']}, "
@@ -246,6 +248,7 @@ def main() -> int:
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "package": str(PKI_PATH),
         "machine": machine,
         "config": {
             "quick": args.quick,
