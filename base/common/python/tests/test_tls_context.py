@@ -54,6 +54,14 @@ def agent(server: EchoServer, db: AgentDB, **kwargs) -> PKIConnection:
     )
 
 
+def pem_files(directory: Path, cert_pem: bytes, key_pem: bytes, name: str) -> tuple[Path, Path]:
+    """A certificate and key as PEM files, for code that reads them; remove both after."""
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    cert.write_bytes(cert_pem)
+    key.write_bytes(key_pem)
+    return cert, key
+
+
 def raw(server: EchoServer) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=10)
 
@@ -285,16 +293,17 @@ def test_configured_database_is_used_only_when_pki_conf_names_it(sql_db: AgentDB
 def test_pem_identity_takes_only_trust_from_the_configured_database(
     sql_db: AgentDB, tmp_path: Path
 ) -> None:
-    cert, key = tmp_path / "agent.pem", tmp_path / "agent.key"
-    cert.write_bytes(sql_db.ec.cert_pem)
-    key.write_bytes(sql_db.ec.key_pem())
-    config = resolve_config(
-        # a nickname the database lacks: it would fail if its certificates were read
-        {"PKI_CLIENT_DATABASE": sql_db.spec, "PKI_CLIENT_CERT_NICKNAME": "nobody",
-         **NO_SYSTEM_TRUST},
-        passwords={"password": PASSWORD},
-        pem=(str(cert), str(key)),
-    )
+    cert, key = pem_files(tmp_path, sql_db.ec.cert_pem, sql_db.ec.key_pem(), "agent")
+    try:
+        config = resolve_config(
+            # a nickname the database lacks: it would fail if its certificates were read
+            {"PKI_CLIENT_DATABASE": sql_db.spec, "PKI_CLIENT_CERT_NICKNAME": "nobody",
+             **NO_SYSTEM_TRUST},
+            passwords={"password": PASSWORD},
+            pem=(str(cert), str(key)),
+        )
+    finally:
+        key.unlink()
     assert [i.cert for i in config.identities] == [sql_db.ec.cert]
     assert sql_db.ca.cert in config.trust_anchors
 
@@ -325,10 +334,11 @@ def test_versions_follow_the_enabled_cipher_suites() -> None:
 def test_pem_key_of_another_certificate_is_a_clear_error(
     sql_db: AgentDB, tmp_path: Path
 ) -> None:
-    cert, key = tmp_path / "agent.pem", tmp_path / "other.key"
-    cert.write_bytes(sql_db.rsa.cert_pem)
-    key.write_bytes(sql_db.ec.key_pem())
-    identity = identity_from_pem(cert, key)
+    cert, key = pem_files(tmp_path, sql_db.rsa.cert_pem, sql_db.ec.key_pem(), "mismatch")
+    try:
+        identity = identity_from_pem(cert, key)
+    finally:
+        key.unlink()
     settings = load_tls_settings({}, files=[], environ={"HOME": "/nowhere"})
     with pytest.raises(TLSConfigurationError, match="does not belong"):
         build_context(TLSConfig(settings, identities=(identity,)))
@@ -342,14 +352,15 @@ def test_choose_identity_by_the_issuers_the_server_names(
 ) -> None:
     other_ca = CA("Other Agents CA")
     issued = other_ca.issue_cert("Other Agent", key_type="ec")
-    cert, key = tmp_path / "other.pem", tmp_path / "other.key"
-    cert.write_bytes(issued.cert_pem)
-    key.write_bytes(issued.key_pem())
-    other = identity_from_pem(cert, key)
-    ours_cert, ours_key = tmp_path / "ours.pem", tmp_path / "ours.key"
-    ours_cert.write_bytes(sql_db.rsa.cert_pem)
-    ours_key.write_bytes(sql_db.rsa.key_pem())
-    ours = identity_from_pem(ours_cert, ours_key)
+    cert, key = pem_files(tmp_path, issued.cert_pem, issued.key_pem(), "other")
+    ours_cert, ours_key = pem_files(tmp_path, sql_db.rsa.cert_pem, sql_db.rsa.key_pem(), "ours")
+    try:
+        other = identity_from_pem(cert, key)
+        ours = identity_from_pem(ours_cert, ours_key)
+        twin = identity_from_pem(ours_cert, ours_key)
+    finally:
+        key.unlink()
+        ours_key.unlink()
     ours_issuer = sql_db.ca.cert.subject.public_bytes()
     assert choose_identity([ours, other], {ours_issuer}, "the server x") is ours
     assert choose_identity(
@@ -359,7 +370,6 @@ def test_choose_identity_by_the_issuers_the_server_names(
         choose_identity([ours, other], {b"not a CA name"}, "the server x")
     assert "the server x" in str(excinfo.value)
     assert len(excinfo.value.candidates) == 2
-    twin = identity_from_pem(ours_cert, ours_key)
     with pytest.raises(AmbiguousClientCertificateError, match="several"):
         choose_identity([ours, twin], {ours_issuer}, "the server x")
 

@@ -17,7 +17,8 @@ server, so a parametrized test does not start one per case.
   ``$ssl_client_verify`` and ``$ssl_client_s_dn``, and serving large random files.
 
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
-unless a fixture call asks for another CA or other names.
+unless a fixture call asks for another CA or other names. Server keys and passwords are
+written to files only for the servers to read at start, and removed as soon as they have.
 """
 
 from __future__ import annotations
@@ -266,6 +267,7 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
             process, port, log = _start_listening(
                 factory.processes, command, directory, "openssl s_server"
             )
+            files["key"].unlink()  # s_server has read it
             return TLSServer(
                 f"openssl s_server TLS {version}", port, server_ca, client_ca, directory,
                 process, log,
@@ -306,7 +308,8 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
 
         def launch() -> TLSServer:
             directory = tmp_path_factory.mktemp("selfserv")
-            issued, _ = _server_files(directory, test_ca, test_ca)
+            issued, files = _server_files(directory, test_ca, test_ca)
+            files["key"].unlink()  # the key goes into selfserv's database, not a file
             db = TestNSSDB(directory / "nssdb", SELFSERV_PASSWORD, "sql")
             databases.append(db)
             db.add_ca("Test CA", test_ca.cert, "CT,C,C")
@@ -327,6 +330,7 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
             process, port, log = _start_listening(
                 factory.processes, command, directory, "selfserv"
             )
+            password_file.unlink()  # selfserv has logged in
             mode = "second handshake" if renegotiate else "handshake"
             return TLSServer(
                 f"selfserv TLS {version} (client certificate in the {mode})", port, test_ca,
@@ -510,6 +514,7 @@ def pha_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterato
     directory = tmp_path_factory.mktemp("pha-server")
     _, files = _server_files(directory, test_ca, test_ca)
     server = PostHandshakeAuthServer(files["cert"], files["key"], files["client_ca"])
+    files["key"].unlink()  # loaded
     try:  # create_server() has called listen(): connections queue from now on
         yield TLSServer(
             "Python ssl TLS 1.3 post-handshake auth", server.port, test_ca, test_ca, directory,
@@ -605,6 +610,7 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
 
     try:
         process, port, _ = _start_listening(processes, command, directory, "nginx")
+        files["key"].unlink()  # nginx has read it (it is never reloaded)
         yield TLSServer(
             "nginx", port, test_ca, test_ca, directory, process, directory / "error.log",
             {"files": served},
