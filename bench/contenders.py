@@ -1,4 +1,5 @@
-"""The contenders, behind one tiny interface: ``get(path, headers=None)`` and ``close()``.
+"""The contenders, behind one tiny interface: ``get(path, headers=None)``, ``post(path,
+data)`` and ``close()``.
 
 (a) ``pki.client.PKIConnection(nssdb=...)``: identity and trust read from the NSS database.
 (b) ``requests.Session()`` with ``cert=(pem, key)`` and ``verify=ca.pem``: the status quo
@@ -44,6 +45,9 @@ class NSSClient:
         # subsystem=None: serverURI is https://127.0.0.1:port and get() prepends it.
         return self.conn.get(path, headers=headers)
 
+    def post(self, path: str, data: bytes) -> requests.Response:
+        return self.conn.post(path, payload=data)
+
     def close(self) -> None:
         close = getattr(self.conn, "close", None) or self.conn.session.close
         close()
@@ -65,6 +69,13 @@ class PEMClient:
             self.base + path, headers=headers, cert=self.cert, verify=self.verify
         )
         response.raise_for_status()  # PKIConnection.get raises for HTTP errors too
+        return response
+
+    def post(self, path: str, data: bytes) -> requests.Response:
+        response = self.session.post(
+            self.base + path, data=data, cert=self.cert, verify=self.verify
+        )
+        response.raise_for_status()
         return response
 
     def close(self) -> None:

@@ -29,7 +29,10 @@ from pki.testing.nsstools import TestNSSDB
 
 HERE = Path(__file__).resolve().parent
 NICKNAME = "PKI Administrator"
-BIG_SIZE = 50 * 2**20  # bytes of /big.bin
+#: the files nginx serves for the download scenarios, path -> size in bytes
+DOWNLOADS = {"/big.bin": 50 * 2**20, "/big20.bin": 20 * 2**20}
+BIG_SIZE = DOWNLOADS["/big.bin"]
+UPLOAD_SIZE = 20 * 2**20  # bytes POSTed to /upload
 
 
 def private_tmpdir() -> Path:
@@ -99,16 +102,15 @@ def make_credentials(tmp: Path, key_type: str = "rsa") -> Credentials:
     )
 
 
-def make_big_file(tmp: Path) -> Path:
-    """The 50 MB file nginx serves as /big.bin (random-looking, so nothing compresses it)."""
+def make_big_files(tmp: Path) -> None:
+    """The files nginx serves for DOWNLOADS (random-looking, so nothing compresses them)."""
     www = tmp / "www"
     www.mkdir()
     block = os.urandom(2**20)
-    path = www / "big.bin"
-    with open(path, "wb") as f:
-        for _ in range(BIG_SIZE // len(block)):
-            f.write(block)
-    return path
+    for name, size in DOWNLOADS.items():
+        with open(www / name.lstrip("/"), "wb") as f:
+            for _ in range(size // len(block)):
+                f.write(block)
 
 
 def free_port() -> int:
@@ -145,6 +147,7 @@ class Nginx:
         self.tmp = tmp
         self.port_resume = free_port()
         self.port_full = free_port()
+        self.port_plain = free_port()  # loopback HTTP, behind /upload only
         self.proc: subprocess.Popen[bytes] | None = None
 
     def version(self) -> str:
@@ -167,6 +170,8 @@ class Nginx:
             "tmp": str(self.tmp),
             "port_resume": str(self.port_resume),
             "port_full": str(self.port_full),
+            "port_plain": str(self.port_plain),
+            "upload_limit": str(2 * UPLOAD_SIZE),
             # As root, nginx would run its workers as "nobody": keep them as the current user.
             "user_directive": f"user {user};" if os.geteuid() == 0 else "",
             "temp_paths": self._temp_paths(),
@@ -193,7 +198,7 @@ class Nginx:
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + 10
-        for port in (self.port_resume, self.port_full):
+        for port in (self.port_resume, self.port_full, self.port_plain):
             while True:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"nginx exited ({self.proc.returncode}):\n{self.log()}")

@@ -5,7 +5,8 @@
 Starts nginx on loopback, builds an NSS database and PEM files for one client identity, and
 measures every scenario for every contender in the same run: rounds of interleaved
 measurements (a, b, then b, a in the next round, to cancel ordering effects), median reported.
-Prints a table and, as the last line, ``RATIOS ...`` (see issue 5 and bench/README.md).
+Prints a table of medians, one of the client's CPU time per request or MB, a ``CPU ...`` line
+and, as the last line, ``RATIOS ...`` (see issues 5 and 9 and bench/README.md).
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PKI_PATH = HERE.parent / "base" / "common" / "python"
-try:
-    import pki.testing  # noqa: F401
-except ImportError:
-    sys.path.insert(0, str(PKI_PATH))
+# Measure this checkout's package, also where another copy of it is installed (the
+# cold-start processes get the same path through PYTHONPATH).
+sys.path.insert(0, str(PKI_PATH))
 
 import contenders  # noqa: E402
 import fixtures  # noqa: E402
@@ -48,7 +48,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--newconn-gets", type=int, default=200, help="GETs of the newconn and resumed scenarios"
     )
+    p.add_argument(
+        "--only",
+        help="comma-separated scenarios to run (default: all): "
+        + ",".join([*ROUND_SCENARIOS, "coldstart"]),
+    )
     args = p.parse_args()
+    args.only = set(args.only.split(",")) if args.only else None
+    unknown = (args.only or set()) - {*ROUND_SCENARIOS, "coldstart"}
+    if unknown:
+        p.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.s_time_seconds = 2 if args.quick else 5
     args.coldstart_runs = 10
@@ -59,10 +68,12 @@ def parse_args() -> argparse.Namespace:
 
 
 class Samples:
-    """samples[scenario][contender] = [values], plus notes and errors for the report."""
+    """samples[scenario][contender] = [values] and the client's CPU time per unit of work,
+    plus notes and errors for the report."""
 
     def __init__(self) -> None:
         self.values: dict[str, dict[str, list[float]]] = {s: {} for s in report.SCENARIOS}
+        self.cpu: dict[str, dict[str, list[float]]] = {s: {} for s in report.SCENARIOS}
         self.notes: dict[str, dict[str, str]] = {s: {} for s in report.SCENARIOS}
         self.errors: dict[str, dict[str, str]] = {s: {} for s in report.SCENARIOS}
         self.threads_errors: dict[str, int] = {}
@@ -74,8 +85,23 @@ class Samples:
         if note:
             self.notes[scenario][contender] = note
 
+    def add_measurement(self, scenario: str, contender: str, m: scenarios.Measurement) -> None:
+        self.add(scenario, contender, m.value, m.note)
+        self.cpu[scenario].setdefault(contender, []).append(m.cpu)
+
+    @staticmethod
+    def _medians(table: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float | None]]:
+        return {s: {c: report.median(v) for c, v in per.items()} for s, per in table.items()}
+
     def medians(self) -> dict[str, dict[str, float | None]]:
-        return {s: {c: report.median(v) for c, v in per.items()} for s, per in self.values.items()}
+        return self._medians(self.values)
+
+    def cpu_medians(self) -> dict[str, dict[str, float | None]]:
+        return {s: per for s, per in self._medians(self.cpu).items() if per}
+
+
+#: the scenarios run in rounds (cold start runs apart, in fresh processes)
+ROUND_SCENARIOS = ("keepalive", "newconn", "resumed", "bulk", "bulk20", "upload20", "threads")
 
 
 def measure(scenario: str, name: str, creds, nginx, samples: Samples, args) -> None:
@@ -85,15 +111,19 @@ def measure(scenario: str, name: str, creds, nginx, samples: Samples, args) -> N
         client = contenders.CLIENTS[name](creds, port)
         try:
             if scenario == "keepalive":
-                samples.add(scenario, name, *scenarios.keepalive(client, args.keepalive_gets))
+                m = scenarios.keepalive(client, args.keepalive_gets)
             elif scenario in ("newconn", "resumed"):
-                samples.add(scenario, name, *scenarios.new_connections(client, args.newconn_gets))
+                m = scenarios.new_connections(client, args.newconn_gets)
             elif scenario == "bulk":
-                samples.add(scenario, name, *scenarios.bulk(client))
-            elif scenario == "threads":
-                rate, errors, note = scenarios.threads(client, 16, 100)
-                samples.add(scenario, name, rate, note)
+                m = scenarios.download(client, "/big.bin")
+            elif scenario == "bulk20":
+                m = scenarios.download(client, "/big20.bin")
+            elif scenario == "upload20":
+                m = scenarios.upload(client, args.upload_body)
+            else:
+                m, errors = scenarios.threads(client, 16, 100)
                 samples.threads_errors[name] = samples.threads_errors.get(name, 0) + errors
+            samples.add_measurement(scenario, name, m)
         finally:
             client.close()
     except Exception as e:
@@ -104,7 +134,9 @@ def run_rounds(names: list[str], creds, nginx, args, samples: Samples) -> None:
     """All client scenarios, interleaved, then openssl s_time next to each newconn."""
     for i in range(args.rounds):
         order = names if i % 2 == 0 else names[::-1]
-        for scenario in ("keepalive", "newconn", "resumed", "bulk", "threads"):
+        for scenario in ROUND_SCENARIOS:
+            if args.only is not None and scenario not in args.only:
+                continue
             log(f"round {i + 1}/{args.rounds}: {scenario}")
             for name in order:
                 measure(scenario, name, creds, nginx, samples, args)
@@ -149,7 +181,8 @@ def main() -> int:
     tmp = fixtures.private_tmpdir()
     log(f"setting up in {tmp}")
     creds = fixtures.make_credentials(tmp, args.key_type)
-    fixtures.make_big_file(tmp)
+    fixtures.make_big_files(tmp)
+    args.upload_body = scenarios.upload_body()
     nginx = fixtures.Nginx(args.nginx or fixtures.find_nginx(), tmp)
     nginx.start()
 
@@ -160,14 +193,18 @@ def main() -> int:
 
     samples = Samples()
     run_rounds(names, creds, nginx, args, samples)
-    run_coldstart(names, creds, nginx, args, tmp, samples)
+    if args.only is None or "coldstart" in args.only:
+        run_coldstart(names, creds, nginx, args, tmp, samples)
 
     medians = samples.medians()
     for per in medians.values():
         for c in "abc":
             per.setdefault(c, None)
-    ratios = report.ratios(medians)
     s_time_rate = report.median(samples.s_time)
+    ratios = report.ratios(medians, s_time_rate)
+    cpu_medians = samples.cpu_medians()
+    cpu_ratios = report.cpu_ratios(cpu_medians)
+    goals = report.targets(args.key_type)
     threads_errors = None if unavailable else samples.threads_errors.get("a")
     line = report.ratios_line(ratios, threads_errors)
     machine = report.machine_info(nginx.version())
@@ -177,13 +214,22 @@ def main() -> int:
         f"dogtag-pki bench ({'quick' if args.quick else 'full'}): {args.rounds} rounds, "
         f"medians; coldstart median of {args.coldstart_runs}; {args.key_type} keys"
     )
+    import pki
+
+    print(f"package: {Path(pki.__file__).parent}")
     print(
         f"machine: {machine['nproc']} CPUs ({machine['cpu']}), Python {machine['python']}, "
         f"{machine['openssl_cli']}, cryptography's {machine['openssl_cryptography']}, "
         f"NSS {machine['nss']}, nginx {machine['nginx']}"
     )
     print()
-    print(report.table(medians, ratios, s_time_rate, samples.threads_errors, contenders.LABELS))
+    print(
+        report.table(
+            medians, ratios, s_time_rate, samples.threads_errors, contenders.LABELS, goals
+        )
+    )
+    print()
+    print(report.cpu_table(cpu_medians, cpu_ratios, contenders.LABELS))
     print()
     print("checks (last sample):")
     for scenario in report.SCENARIOS:
@@ -202,6 +248,7 @@ def main() -> int:
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "package": str(PKI_PATH),
         "machine": machine,
         "config": {
             "quick": args.quick,
@@ -210,7 +257,8 @@ def main() -> int:
             "keepalive_gets": args.keepalive_gets,
             "newconn_gets": args.newconn_gets,
             "resumed_gets": args.newconn_gets,
-            "bulk_bytes": fixtures.BIG_SIZE,
+            "download_bytes": fixtures.DOWNLOADS,
+            "upload_bytes": fixtures.UPLOAD_SIZE,
             "threads": [16, 100],
             "coldstart_runs": args.coldstart_runs,
             "s_time_seconds": args.s_time_seconds,
@@ -222,10 +270,15 @@ def main() -> int:
                 "higher_is_better": higher,
                 "samples": samples.values[s],
                 "median": {c: v for c, v in medians[s].items() if v is not None},
+                "cpu_unit": cpu_unit,
+                "cpu_samples": samples.cpu[s],
+                "cpu_median": {
+                    c: v for c, v in cpu_medians.get(s, {}).items() if v is not None
+                },
                 "notes": samples.notes[s],
                 "errors": samples.errors[s],
             }
-            for s, (unit, higher) in report.SCENARIOS.items()
+            for s, (unit, higher, cpu_unit) in report.SCENARIOS.items()
         },
         "threads_errors": samples.threads_errors,
         "s_time": {
@@ -235,7 +288,8 @@ def main() -> int:
             "error": samples.s_time_error,
         },
         "ratios": ratios,
-        "targets": {n: t for n, (t, _) in report.TARGETS.items()},
+        "cpu_ratios": cpu_ratios,
+        "targets": {n: t for n, (t, _) in goals.items()},
         "ratios_line": line,
         "elapsed_seconds": round(elapsed, 1),
     }
@@ -248,10 +302,11 @@ def main() -> int:
             f" and (c) export, medians of {args.rounds} rounds\n{machine['nproc']} CPUs, Python "
             f"{machine['python']}, {machine['openssl_cli']}, NSS {machine['nss']}"
         )
-        report.plot(ratios, args.png, title)
+        report.plot(ratios, args.png, title, goals)
         log(f"wrote {args.png}")
     except ImportError:
         log("matplotlib missing: no chart (pip install -r bench/requirements.txt)")
+    print(report.cpu_line(cpu_ratios))
     print(line)
     return 0
 

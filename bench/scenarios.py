@@ -1,6 +1,7 @@
-"""One measurement of each scenario. Each returns ``(value, note)``: the figure and a short
-sanity check read back from nginx (connections used, sessions resumed, errors), so that a
-reader can see the scenario measured what it claims to.
+"""One measurement of each scenario. Each returns a ``Measurement``: the figure, the client's
+CPU time per request or per MB, and a short sanity check read back from nginx (connections
+used, sessions resumed, bytes received, errors), so that a reader can see the scenario
+measured what it claims to.
 
 Every client scenario starts with one untimed GET, so that building the client's context and
 the first handshake count only in ``coldstart``.
@@ -9,15 +10,44 @@ the first handshake count only in ``coldstart``.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 from contenders import CLOSE
-from fixtures import BIG_SIZE, Credentials
+from fixtures import DOWNLOADS, UPLOAD_SIZE, Credentials
+
+
+@dataclass
+class Measurement:
+    """One sample: the figure, the client's CPU time per unit of work, and a sanity note.
+
+    ``cpu`` is the client process's CPU time (user + system, all threads, from
+    ``time.process_time``) over the timed part, divided by the requests made (the request
+    scenarios, in microseconds) or by the megabytes moved (the bulk ones, in milliseconds).
+    """
+
+    value: float
+    cpu: float
+    note: str = ""
+
+
+class _Timer:
+    """Wall and CPU time of a block."""
+
+    def __enter__(self) -> _Timer:
+        self.cpu = time.process_time()
+        self.wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
 
 
 def _info(text: str) -> tuple[int, int, bool, str]:
@@ -26,18 +56,19 @@ def _info(text: str) -> tuple[int, int, bool, str]:
     return int(conn), int(requests_on_conn), reused == "r", protocol
 
 
-def keepalive(client, n: int) -> tuple[float, str]:
+def keepalive(client, n: int) -> Measurement:
     """n small GETs over one kept-alive connection: requests per second."""
     client.get("/small.json")
-    start = time.perf_counter()
-    for _ in range(n):
-        client.get("/small.json")
-    rate = n / (time.perf_counter() - start)
+    with _Timer() as t:
+        for _ in range(n):
+            client.get("/small.json")
     _, on_conn, _, protocol = _info(client.get("/info").text)
-    return rate, f"{on_conn} requests on the last connection, {protocol}"
+    return Measurement(
+        n / t.wall, t.cpu / n * 1e6, f"{on_conn} requests on the last connection, {protocol}"
+    )
 
 
-def new_connections(client, n: int) -> tuple[float, str]:
+def new_connections(client, n: int) -> Measurement:
     """n small GETs, each on a new TLS connection (``Connection: close``): requests/second.
 
     Used for ``newconn`` (against the server without session cache or tickets, so every
@@ -45,30 +76,54 @@ def new_connections(client, n: int) -> tuple[float, str]:
     """
     client.get("/info", headers=CLOSE)
     seen, resumed = set(), 0
-    start = time.perf_counter()
-    for _ in range(n):
-        conn, _, reused, _ = _info(client.get("/info", headers=CLOSE).text)
-        seen.add(conn)
-        resumed += reused
-    rate = n / (time.perf_counter() - start)
-    return rate, f"{len(seen)} connections, {resumed} resumed"
+    with _Timer() as t:
+        for _ in range(n):
+            conn, _, reused, _ = _info(client.get("/info", headers=CLOSE).text)
+            seen.add(conn)
+            resumed += reused
+    return Measurement(n / t.wall, t.cpu / n * 1e6, f"{len(seen)} connections, {resumed} resumed")
 
 
-def bulk(client, repeat: int = 3) -> tuple[float, str]:
-    """GETs of the 50 MB file on a warm kept-alive connection: MB/s (10^6 bytes).
-
-    One untimed download first (the first 50 MB buffer of a process is markedly slower to
-    allocate), then the median of ``repeat`` timed ones.
-    """
-    client.get("/big.bin")
-    rates = []
+def download(client, path: str, repeat: int = 3) -> Measurement:
+    """GETs of ``path`` (one of fixtures.DOWNLOADS) on a warm kept-alive connection: MB/s
+    (10^6 bytes), median of ``repeat`` after one untimed download (the first large buffer
+    of a process is markedly slower to allocate)."""
+    expected = DOWNLOADS[path]
+    client.get(path)
+    rates, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        size = len(client.get("/big.bin").content)
-        rates.append(size / 1e6 / (time.perf_counter() - start))
-        if size != BIG_SIZE:
-            raise RuntimeError(f"/big.bin: got {size} bytes, expected {BIG_SIZE}")
-    return statistics.median(rates), f"{repeat} x {size} bytes"
+        with _Timer() as t:
+            size = len(client.get(path).content)
+        if size != expected:
+            raise RuntimeError(f"{path}: got {size} bytes, expected {expected}")
+        rates.append(size / 1e6 / t.wall)
+        cpus.append(t.cpu / (size / 1e6) * 1e3)
+    return Measurement(
+        statistics.median(rates), statistics.median(cpus), f"{repeat} x {size} bytes"
+    )
+
+
+def upload(client, data: bytes, repeat: int = 3) -> Measurement:
+    """POSTs of ``data`` to /upload on a warm connection: MB/s. nginx reads the whole body
+    before it answers with the length it received, which is checked."""
+    client.post("/upload", data)
+    rates, cpus = [], []
+    for _ in range(repeat):
+        with _Timer() as t:
+            answer = client.post("/upload", data).text
+        if answer.strip() != str(len(data)):
+            raise RuntimeError(f"/upload: nginx received {answer!r} bytes, sent {len(data)}")
+        rates.append(len(data) / 1e6 / t.wall)
+        cpus.append(t.cpu / (len(data) / 1e6) * 1e3)
+    return Measurement(
+        statistics.median(rates), statistics.median(cpus),
+        f"{repeat} x {len(data)} bytes received by nginx",
+    )
+
+
+def upload_body() -> bytes:
+    """The body both contenders upload (random, so nothing compresses it)."""
+    return os.urandom(UPLOAD_SIZE)
 
 
 class _PoolFullCounter(logging.Handler):
@@ -83,8 +138,9 @@ class _PoolFullCounter(logging.Handler):
             self.count += 1
 
 
-def threads(client, n_threads: int, per_thread: int) -> tuple[float, int, str]:
-    """n_threads threads share one client, per_thread GETs each: aggregate req/s and errors."""
+def threads(client, n_threads: int, per_thread: int) -> tuple[Measurement, int]:
+    """n_threads threads share one client, per_thread GETs each: aggregate req/s, and the
+    number of failed requests."""
     client.get("/small.json")
     errors: list[str] = []
     lock = threading.Lock()
@@ -107,11 +163,10 @@ def threads(client, n_threads: int, per_thread: int) -> tuple[float, int, str]:
         workers = [threading.Thread(target=worker) for _ in range(n_threads)]
         for w in workers:
             w.start()
-        barrier.wait()
-        start = time.perf_counter()
-        for w in workers:
-            w.join()
-        elapsed = time.perf_counter() - start
+        with _Timer() as t:
+            barrier.wait()
+            for w in workers:
+                w.join()
     finally:
         pool_logger.removeHandler(counter)
         pool_logger.propagate = True
@@ -119,7 +174,7 @@ def threads(client, n_threads: int, per_thread: int) -> tuple[float, int, str]:
     note = f"{counter.count} pooled connections discarded"
     if errors:
         note += f"; first error: {errors[0][:120]}"
-    return done / elapsed, len(errors), note
+    return Measurement(done / t.wall, t.cpu / max(done, 1) * 1e6, note), len(errors)
 
 
 def coldstart(command: list[str], env: dict[str, str]) -> float:

@@ -36,16 +36,9 @@ from requests.adapters import HTTPAdapter
 import pki.info
 import pki.util
 from pki import PKIException
-from pki.conf import ConfSource, TLSSettings, load, load_tls_settings
+from pki.conf import ConfSource
 from pki.nssdb import NSSDatabase, PasswordCallback, Secret
-from pki.tls import (
-    ClientIdentity,
-    PKISSLContext,
-    TLSError,
-    build_context,
-    credentials_from_nssdb,
-    identity_from_pem,
-)
+from pki.tls import PKISSLContext, TLSError, build_context, resolve_config
 
 __all__ = ["PKIConnection", "PKIClient", "PKIHTTPAdapter", "catch_insecure_warning"]
 
@@ -310,44 +303,20 @@ class PKIConnection:
             return self._context
 
     def _build_context(self) -> PKISSLContext:
-        raw = load(self._conf)
-        settings: TLSSettings = load_tls_settings(self._conf)
-        anchors: list[Any] = []
-        identities: list[ClientIdentity] = []
-        source = ""
-        db = self._database(raw, settings)
-        if db is not None:
-            nickname = self._nickname or settings.client_cert_nickname
-            creds = credentials_from_nssdb(db, nickname, self._client_auth)
-            anchors, identities, source = creds.anchors, creds.identities, creds.source
-        if self._pem is not None:
-            identities = [identity_from_pem(*self._pem)]
-        context = build_context(
-            settings,
-            verify=self._verify,
-            trust_anchors=anchors,
+        # pki.conf is read once here, the NSS database (or PEM files) once, then closed
+        config = resolve_config(
+            self._conf,
+            nssdb=self._nssdb,
+            nickname=self._nickname,
+            passwords=self._password_kwargs,
             cert_paths=self._cert_paths,
-            identities=identities,
-            trust_source=source,
+            client_auth=self._client_auth,
+            pem=self._pem,
+            verify=self._verify,
         )
+        context = build_context(config)
         logger.debug("built %r for %s", context, self.rootURI)
         return context
-
-    def _database(self, raw: Mapping[str, str], settings: TLSSettings) -> NSSDatabase | None:
-        if isinstance(self._nssdb, NSSDatabase):
-            return self._nssdb
-        directory: Any = self._nssdb
-        if directory is None and raw.get("PKI_CLIENT_DATABASE"):
-            directory = f"{settings.db_type}:{settings.client_database}"
-        if directory is None:
-            return None
-        kwargs = dict(self._password_kwargs)
-        if not kwargs and settings.client_password_file:
-            kwargs["password_file"] = settings.client_password_file
-        text = os.fspath(directory)
-        if not text.startswith(("sql:", "dbm:")):
-            text = f"{settings.db_type}:{os.path.expanduser(text)}"
-        return NSSDatabase(text, **kwargs)
 
     # -- the API path of resource clients on a bare connection ----------------------------
 

@@ -387,9 +387,8 @@ def load(
 class TLSSettings:
     """The validated client TLS/NSS settings.
 
-    Frozen, hashable and comparable, because the TLS layer caches one context per distinct
-    settings object. ``verify`` is never switched off by configuration files; a caller that
-    really wants that says so with ``dataclasses.replace(settings, verify=False)``.
+    Frozen, hashable and comparable. Nothing here can switch off server certificate
+    verification: only the program can (``PKIConnection(verify=False)``).
     """
 
     min_version: str  # "TLS_1_2" or "TLS_1_3"
@@ -401,8 +400,10 @@ class TLSSettings:
     client_database: str  # absolute NSSDB directory, without an sql:/dbm: prefix
     client_cert_nickname: str | None
     client_password_file: str | None  # absolute path
-    verify: bool = True
     use_system_trust: bool = True  # also trust the OS store, not only the NSSDB's anchors
+    # PKI_CLIENT_DATABASE was set: programs that name no database use client_database
+    # (unset, client_database is only the default the pki command falls back to)
+    client_database_configured: bool = False
 
 
 _TLS_VERSIONS = ("TLS_1_2", "TLS_1_3")  # in increasing order
@@ -554,4 +555,5 @@ def load_tls_settings(
         client_cert_nickname=nickname.value if nickname is not None else None,
         client_password_file=_path(entries, "PKI_CLIENT_PASSWORD_FILE", env),
         use_system_trust=_boolean(entries, "PKI_CLIENT_SYSTEM_TRUST", True),
+        client_database_configured=database_entry is not None,
     )

@@ -1,8 +1,9 @@
-"""A small real HTTPS server (stdlib ssl, in a thread) that reports what the TLS layer saw.
+"""Small real HTTPS servers (stdlib ssl, in threads) on 127.0.0.1.
 
-Each GET answers JSON: the client certificate's subject (or null), the TLS version, whether
-the session was resumed, and a connection counter. Like urllib3's dummy servers, it is a
-real server on 127.0.0.1, not a mock.
+The echo server answers each GET with JSON: the client certificate's subject (or null), the
+TLS version, whether the session was resumed, and the path; each POST also records the
+body's SHA-256. Like urllib3's dummy servers, it is a real server, not a mock. The
+misbehaving server resets a connection in the middle of a body, or never answers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import socket
 import ssl
+import struct
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -135,3 +140,58 @@ def echo_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA):
     server = start_echo_server(tmp_path_factory.mktemp("echo"), test_ca)
     yield server
     server.stop()
+
+
+class MisbehavingServer:
+    """A TLS server that reads one request, then (``reset``) sends the start of a big body
+    and resets the connection, or (``silent``) says nothing until it is closed."""
+
+    def __init__(self, ca: CA, directory: Path, behaviour: str) -> None:
+        issued = ca.issue_cert("localhost", usages=("server",), ip_addresses=("127.0.0.1",))
+        cert, key = directory / "server.pem", directory / "server.key"
+        cert.write_bytes(issued.cert_pem)
+        key.write_bytes(issued.key_pem())
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        key.unlink()
+        self.behaviour = behaviour
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        raw, _ = self.listener.accept()
+        with self.context.wrap_socket(raw, server_side=True) as tls:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += tls.recv(4096)
+            if self.behaviour == "reset":
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n")
+                tls.sendall(os.urandom(2**20))
+                time.sleep(0.2)
+                tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self.done.wait(10)
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(10)
+        self.listener.close()
+
+
+@pytest.fixture
+def misbehaving(test_ca: CA, tmp_path: Path) -> Iterator:
+    """Factory: ``misbehaving("reset" | "silent")`` starts a ``MisbehavingServer``."""
+    servers: list[MisbehavingServer] = []
+
+    def start(behaviour: str) -> MisbehavingServer:
+        directory = tmp_path / f"misbehaving-{len(servers)}"
+        directory.mkdir()
+        servers.append(MisbehavingServer(test_ca, directory, behaviour))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

@@ -23,7 +23,6 @@ from pki.nssdb import BadPasswordError, CertificateNotFoundError, DatabaseNotFou
 from pki.testing.certs import CA
 from pki.testing.nsstools import TestNSSDB
 from pki.tls import (
-    FEATURES,
     ClientCertificateRejectedError,
     ClientCertificateRequiredError,
     FrozenContextError,
@@ -38,17 +37,6 @@ def connect(server, agent, **kwargs) -> PKIConnection:
     kwargs.setdefault("nssdb", agent.spec)
     kwargs.setdefault("nssdb_password", agent.password)
     return PKIConnection("https", "127.0.0.1", str(server.port), **kwargs)
-
-
-def test_openssl_features_this_project_relies_on_are_present():
-    # If pyOpenSSL/cryptography drop one of these bindings, certificate selection by CA list,
-    # TLS 1.3 post-handshake auth or in-handshake host name checks silently degrade: fail here.
-    assert FEATURES == {
-        "hostname_verification": True,
-        "post_handshake_auth": True,
-        "cert_callback": True,
-        "verify_result": True,
-    }
 
 
 def test_authenticated_request_from_nssdb(echo_server, sql_db):

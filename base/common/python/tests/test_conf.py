@@ -356,8 +356,8 @@ def test_defaults() -> None:
         client_database="/home/tester/.dogtag/nssdb",
         client_cert_nickname=None,
         client_password_file=None,
-        verify=True,
         use_system_trust=True,
+        client_database_configured=False,
     )
 
 
@@ -501,6 +501,15 @@ def test_client_paths_and_nickname(tmp_path: Path) -> None:
     assert settings({"PKI_CLIENT_DATABASE": str(tmp_path)}).client_database == str(tmp_path)
 
 
+def test_configured_database_is_told_apart_from_the_default() -> None:
+    # programs open PKI_CLIENT_DATABASE only when it is set, even to the default path
+    assert settings().client_database_configured is False
+    assert settings({"PKI_CLIENT_DATABASE": ""}).client_database_configured is False
+    named = settings({"PKI_CLIENT_DATABASE": "~/.dogtag/nssdb"})
+    assert named.client_database_configured is True
+    assert named.client_database == settings().client_database
+
+
 def test_relative_database_is_made_absolute(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -526,10 +535,6 @@ def test_settings_from_layered_files(layers: dict[str, str]) -> None:
     assert s.min_version == "TLS_1_2"
 
 
-def test_verify_cannot_be_turned_off_by_configuration() -> None:
-    assert settings({"VERIFY": "false", "PKI_CLIENT_VERIFY": "false"}).verify is True
-
-
 def test_settings_are_frozen_hashable_and_equal_for_equal_inputs(tmp_path: Path) -> None:
     values = {"SSL_CIPHERS": "TLS_AES_128_GCM_SHA256", "PKI_CLIENT_CERT_NICKNAME": "admin"}
     path = write(tmp_path / "pki.conf", "".join(f"{k}='{v}'\n" for k, v in values.items()))
@@ -542,8 +547,8 @@ def test_settings_are_frozen_hashable_and_equal_for_equal_inputs(tmp_path: Path)
     assert a != settings()
     assert len({a: 1, settings(): 2}) == 2
     with pytest.raises(dataclasses.FrozenInstanceError):
-        a.verify = False  # type: ignore[misc]
-    assert dataclasses.replace(a, verify=False) != a
+        a.use_system_trust = False  # type: ignore[misc]
+    assert dataclasses.replace(a, use_system_trust=False) != a
 
 
 # --- the shipped pki.conf -----------------------------------------------------------------
@@ -559,7 +564,10 @@ def test_shipped_pki_conf_documents_every_name_with_its_default() -> None:
     values = conf.parse(uncommented, path=str(SHIPPED_CONF), environ={})
     assert set(values) == set(conf.KNOWN_NAMES)
     environ = {"HOME": "/home/tester"}
-    assert conf.load_tls_settings(values, files=[], environ=environ) == settings()
+    documented = conf.load_tls_settings(values, files=[], environ=environ)
+    # naming the default database still says that it was named
+    assert documented.client_database_configured is True
+    assert dataclasses.replace(documented, client_database_configured=False) == settings()
     for insecure in ("SSL_3_0", "TLS_1_0", "TLS_1_1"):
         assert insecure in text
 

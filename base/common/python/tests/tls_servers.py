@@ -14,14 +14,16 @@ server, so a parametrized test does not start one per case.
 - ``pha_server``: a Python ``ssl`` server that requires the client certificate only after it
   has read the request, with TLS 1.3 post-handshake authentication.
 - ``nginx_server``: nginx with ``ssl_verify_client on`` answering ``$ssl_protocol``,
-  ``$ssl_client_verify`` and ``$ssl_client_s_dn``.
+  ``$ssl_client_verify`` and ``$ssl_client_s_dn``, and serving large random files.
 
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
-unless a fixture call asks for another CA or other names.
+unless a fixture call asks for another CA or other names. Server keys and passwords are
+written to files only for the servers to read at start, and removed as soon as they have.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import select
 import shutil
@@ -265,6 +267,7 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
             process, port, log = _start_listening(
                 factory.processes, command, directory, "openssl s_server"
             )
+            files["key"].unlink()  # s_server has read it
             return TLSServer(
                 f"openssl s_server TLS {version}", port, server_ca, client_ca, directory,
                 process, log,
@@ -305,7 +308,8 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
 
         def launch() -> TLSServer:
             directory = tmp_path_factory.mktemp("selfserv")
-            issued, _ = _server_files(directory, test_ca, test_ca)
+            issued, files = _server_files(directory, test_ca, test_ca)
+            files["key"].unlink()  # the key goes into selfserv's database, not a file
             db = TestNSSDB(directory / "nssdb", SELFSERV_PASSWORD, "sql")
             databases.append(db)
             db.add_ca("Test CA", test_ca.cert, "CT,C,C")
@@ -326,6 +330,7 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
             process, port, log = _start_listening(
                 factory.processes, command, directory, "selfserv"
             )
+            password_file.unlink()  # selfserv has logged in
             mode = "second handshake" if renegotiate else "handshake"
             return TLSServer(
                 f"selfserv TLS {version} (client certificate in the {mode})", port, test_ca,
@@ -509,6 +514,7 @@ def pha_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterato
     directory = tmp_path_factory.mktemp("pha-server")
     _, files = _server_files(directory, test_ca, test_ca)
     server = PostHandshakeAuthServer(files["cert"], files["key"], files["client_ca"])
+    files["key"].unlink()  # loaded
     try:  # create_server() has called listen(): connections queue from now on
         yield TLSServer(
             "Python ssl TLS 1.3 post-handshake auth", server.port, test_ca, test_ca, directory,
@@ -544,9 +550,35 @@ http {{
             default_type text/plain;
             return 200 "$ssl_protocol\\n$ssl_client_verify\\n$ssl_client_s_dn\\n";
         }}
+        location /files/ {{
+            alias {dir}/files/;
+        }}
     }}
 }}
 """
+
+#: files nginx serves under /files/ (random bytes): name -> size
+NGINX_FILES = {
+    "100k.bin": 100 * 1024,
+    "3m.bin": 3 * 2**20,
+    "20m.bin": 20 * 2**20,
+    "50m.bin": 50 * 2**20,
+}
+
+
+def _random_files(directory: Path, sizes: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """Write files of random bytes; their sizes and SHA-256 digests."""
+    directory.mkdir()
+    found = {}
+    for name, size in sizes.items():
+        digest = hashlib.sha256()
+        with open(directory / name, "wb") as f:
+            for start in range(0, size, 2**20):
+                block = os.urandom(min(2**20, size - start))
+                digest.update(block)
+                f.write(block)
+        found[name] = (size, digest.hexdigest())
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -554,12 +586,15 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
     """nginx (TLS 1.2 and 1.3) with ``ssl_verify_client on`` for ``test_ca``'s certificates.
 
     Its body is three lines: ``$ssl_protocol``, ``$ssl_client_verify`` (``SUCCESS``) and
-    ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). It runs as one process
-    (``master_process off``) with everything, logs included, under its own directory.
+    ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). Under ``/files/`` it
+    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256. It
+    runs as one process (``master_process off``) with everything, logs included, under its
+    own directory.
     """
     nginx = _require("nginx", "nginx (Debian: apt-get install nginx-light)")
     directory = tmp_path_factory.mktemp("nginx")
     _, files = _server_files(directory, test_ca, test_ca)
+    served = _random_files(directory / "files", NGINX_FILES)
     processes = _Processes()
 
     def command(port: int) -> list[str]:
@@ -575,8 +610,10 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
 
     try:
         process, port, _ = _start_listening(processes, command, directory, "nginx")
+        files["key"].unlink()  # nginx has read it (it is never reloaded)
         yield TLSServer(
-            "nginx", port, test_ca, test_ca, directory, process, directory / "error.log"
+            "nginx", port, test_ca, test_ca, directory, process, directory / "error.log",
+            {"files": served},
         )
     finally:
         processes.stop_all()

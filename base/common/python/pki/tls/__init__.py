@@ -1,15 +1,30 @@
 """TLS for Dogtag clients: one frozen pyOpenSSL context per connection, fed from an NSSDB.
 
-``PKISSLContext`` is what ``pki.client`` hands urllib3 as ``ssl_context``; it is built from
-the pki.conf settings, the NSS database's trust anchors and client certificate (or PEM files),
-and never changes afterwards.
+``resolve_config`` reads pki.conf and the credentials (NSS database or PEM files) once into
+a ``TLSConfig``; ``build_context`` makes the ``PKISSLContext`` that ``pki.client`` hands
+urllib3 as ``ssl_context``, which never changes afterwards.
+
+Modules, one job each: ``config`` (pki.conf and arguments to a ``TLSConfig``),
+``credentials`` (identities and trust anchors from NSS databases and PEM files, and which
+identity answers a server), ``context`` (the frozen pyOpenSSL context), ``sslsocket``
+(``ssl.SSLSocket``-compatible I/O), ``diagnosis`` (errors people can act on, from a
+``HandshakeRecord``), ``sessions`` (the resumption cache), ``_openssl`` (OpenSSL calls
+pyOpenSSL does not expose, behind feature detection) and ``errors``.
 """
 
 from __future__ import annotations
 
 from pki.tls._openssl import FEATURES
-from pki.tls.context import ClientIdentity, PKISSLContext, build_context
-from pki.tls.credentials import NSSCredentials, credentials_from_nssdb, identity_from_pem
+from pki.tls.config import TLSConfig, resolve_config
+from pki.tls.context import PKISSLContext, build_context
+from pki.tls.credentials import (
+    ClientIdentity,
+    NSSCredentials,
+    credentials_from_nssdb,
+    identity_from_pem,
+    select_database,
+)
+from pki.tls.diagnosis import HandshakeRecord
 from pki.tls.errors import (
     AmbiguousClientCertificateError,
     ClientCertificateRejectedError,
@@ -22,15 +37,21 @@ from pki.tls.errors import (
     TLSError,
     UntrustedServerError,
 )
+from pki.tls.sessions import SessionCache
 
 __all__ = [
     "FEATURES",
+    "TLSConfig",
+    "resolve_config",
     "ClientIdentity",
     "PKISSLContext",
     "build_context",
     "NSSCredentials",
     "credentials_from_nssdb",
     "identity_from_pem",
+    "select_database",
+    "HandshakeRecord",
+    "SessionCache",
     "TLSError",
     "TLSConfigurationError",
     "FrozenContextError",

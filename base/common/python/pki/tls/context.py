@@ -1,10 +1,12 @@
 """One pyOpenSSL context per connection, adapted to the ``ssl.SSLContext`` API urllib3 uses.
 
-``PKISSLContext`` is built once, complete (versions, ciphers, trust, client certificates),
-and then frozen: urllib3 repeats ``verify_mode``, ``set_alpn_protocols`` and friends on every
-new connection, and those repeats are harmless no-ops; a call that would really change the
-context raises ``FrozenContextError`` instead of silently diverging from what was configured.
-It also keeps TLS sessions so that new connections resume instead of doing full handshakes.
+``PKISSLContext`` is built once from a ``TLSConfig`` (versions, ciphers, trust, client
+certificates) and then frozen: urllib3 repeats ``verify_mode``, ``set_alpn_protocols`` and
+friends on every new connection, and those repeats are harmless no-ops; a call that would
+really change the context raises ``FrozenContextError`` instead of silently diverging from
+what was configured. Host names are checked inside every handshake of a verifying context,
+whatever ``check_hostname`` is set to later. The context keeps TLS sessions so that new
+connections resume instead of doing full handshakes.
 """
 
 from __future__ import annotations
@@ -13,144 +15,43 @@ import ipaddress
 import logging
 import socket
 import ssl
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import OpenSSL
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import SSL, crypto
 
-from pki.conf import TLSSettings
-from pki.nssdb import PrivateKey
 from pki.tls import _openssl
+from pki.tls.config import TLSConfig, version_text
+from pki.tls.credentials import ClientIdentity
+from pki.tls.diagnosis import HandshakeRecord
 from pki.tls.errors import (
     AmbiguousClientCertificateError,
     FrozenContextError,
     TLSConfigurationError,
 )
+from pki.tls.sessions import SessionCache
 from pki.tls.sslsocket import PKISSLSocket
 
-__all__ = ["ClientIdentity", "PKISSLContext", "build_context", "SYSTEM_CA_DIRS"]
+__all__ = ["PKISSLContext", "build_context", "SYSTEM_CA_DIRS"]
 
 logger = logging.getLogger(__name__)
 
-_VERSIONS = {
-    "TLS_1_2": (SSL.TLS1_2_VERSION, ssl.TLSVersion.TLSv1_2, "TLS 1.2"),
-    "TLS_1_3": (SSL.TLS1_3_VERSION, ssl.TLSVersion.TLSv1_3, "TLS 1.3"),
-}
-_TLS13_SUITES = {
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_AES_128_CCM_SHA256",
-    "TLS_AES_128_CCM_8_SHA256",
+_OPENSSL_VERSIONS = {
+    ssl.TLSVersion.TLSv1_2: SSL.TLS1_2_VERSION,
+    ssl.TLSVersion.TLSv1_3: SSL.TLS1_3_VERSION,
 }
 #: Hashed CA directories of the common distributions, read lazily by OpenSSL (cheap to add).
 SYSTEM_CA_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust/extracted/pem")
 _ALPN = ("http/1.1",)
-# pyOpenSSL 24.3 takes cryptography objects for certificates and keys, and later releases
-# deprecate its own X509/PKey wrappers there; older ones need the wrappers.
-_TAKES_CRYPTOGRAPHY = tuple(int(p) for p in OpenSSL.__version__.split(".")[:2]) >= (24, 3)
 _MAX_SESSIONS = 64
 
 
-@dataclass(frozen=True)
-class ClientIdentity:
-    """A client certificate with its chain and its private key, ready for OpenSSL."""
-
-    cert: x509.Certificate
-    chain: tuple[x509.Certificate, ...]
-    key: PrivateKey = field(repr=False)
-    nickname: str | None = None
-    openssl_cert: Any = field(init=False, repr=False, compare=False)
-    openssl_key: Any = field(init=False, repr=False, compare=False)
-    issuer_names_der: frozenset[bytes] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if _TAKES_CRYPTOGRAPHY:
-            object.__setattr__(self, "openssl_cert", self.cert)
-            object.__setattr__(self, "openssl_key", self.key)
-        else:
-            object.__setattr__(self, "openssl_cert", crypto.X509.from_cryptography(self.cert))
-            object.__setattr__(self, "openssl_key", crypto.PKey.from_cryptography_key(self.key))
-        names = {self.cert.issuer.public_bytes()}
-        names.update(c.issuer.public_bytes() for c in self.chain)
-        names.update(c.subject.public_bytes() for c in self.chain)
-        object.__setattr__(self, "issuer_names_der", frozenset(names))
-
-    def describe(self) -> str:
-        label = f"'{self.nickname}' " if self.nickname else ""
-        return (
-            f"{label}({self.cert.subject.rfc4514_string()}, issued by "
-            f"{self.cert.issuer.rfc4514_string()})"
-        )
-
-    def __repr__(self) -> str:
-        return f"<ClientIdentity {self.describe()}>"
-
-
-def _iana_to_openssl(name: str) -> str:
-    """``TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`` → ``ECDHE-RSA-AES128-GCM-SHA256``."""
-    if not name.startswith("TLS_") or "_WITH_" not in name:
-        raise TLSConfigurationError(
-            f"SSL_CIPHERS: {name!r} is not an IANA TLS cipher suite name such as "
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-        )
-    kx, _, rest = name[4:].partition("_WITH_")
-    parts = [] if kx == "RSA" else kx.split("_")
-    for enc, label in (
-        ("AES_128_GCM", "AES128-GCM"),
-        ("AES_256_GCM", "AES256-GCM"),
-        ("AES_128_CCM", "AES128-CCM"),
-        ("AES_256_CCM", "AES256-CCM"),
-        ("AES_128_CBC", "AES128"),
-        ("AES_256_CBC", "AES256"),
-        ("CHACHA20_POLY1305", "CHACHA20-POLY1305"),
-        ("CAMELLIA_128_CBC", "CAMELLIA128"),
-        ("CAMELLIA_256_CBC", "CAMELLIA256"),
-    ):
-        if rest.startswith(enc):
-            mac = rest[len(enc) :].lstrip("_")
-            parts.append(label)
-            if mac and not enc.startswith(("CHACHA20", "AES_128_CCM", "AES_256_CCM")):
-                parts.append(mac)
-            return "-".join(parts)
-    raise TLSConfigurationError(f"SSL_CIPHERS: cipher suite {name!r} is not supported")
-
-
-def _cipher_config(settings: TLSSettings) -> tuple[str | None, str | None]:
-    """OpenSSL cipher strings (TLS 1.2 list, TLS 1.3 suites) from pki.conf's SSL_CIPHERS.
-
-    None leaves OpenSSL's default; an empty string means "none of this version's suites",
-    which the caller turns into a version limit.
-    """
-    if not settings.ciphers and not settings.disabled_ciphers and settings.default_ciphers:
-        return None, None
-    enabled12: list[str] = []
-    enabled13: list[str] = []
-    disabled12: list[str] = []
-    disabled13: list[str] = []
-    for names, into12, into13 in (
-        (settings.ciphers, enabled12, enabled13),
-        (settings.disabled_ciphers, disabled12, disabled13),
-    ):
-        for name in names:
-            if name.upper().startswith("0X"):
-                raise TLSConfigurationError(
-                    f"SSL_CIPHERS: hexadecimal cipher IDs such as {name} are not supported; "
-                    "use the IANA name"
-                )
-            if name in _TLS13_SUITES:
-                into13.append(name)
-            else:
-                into12.append(_iana_to_openssl(name))
-    for name in enabled12:
+def _check_offered(names: Sequence[str]) -> None:
+    """Say which TLS 1.2 suite pki.conf enables by name that this OpenSSL lacks."""
+    for name in names:
         probe = SSL.Context(SSL.TLS_CLIENT_METHOD)
         try:
             probe.set_cipher_list(name.encode())
@@ -158,14 +59,6 @@ def _cipher_config(settings: TLSSettings) -> tuple[str | None, str | None]:
             raise TLSConfigurationError(
                 f"SSL_CIPHERS: this OpenSSL does not offer {name}"
             ) from None
-    if settings.default_ciphers:
-        list12 = ":".join(["DEFAULT"] + enabled12 + [f"!{n}" for n in disabled12])
-        default13 = [s for s in sorted(_TLS13_SUITES) if "CCM" not in s]
-        suites13 = [s for s in default13 + enabled13 if s not in disabled13]
-    else:
-        list12 = ":".join(n for n in enabled12 if n not in disabled12)
-        suites13 = [s for s in enabled13 if s not in disabled13]
-    return list12, ":".join(dict.fromkeys(suites13))
 
 
 def _load_cert_paths(ctx: SSL.Context, paths: Sequence[str]) -> None:
@@ -192,6 +85,29 @@ def _load_system_trust(ctx: SSL.Context) -> str:
     return "OpenSSL's default paths"
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _verify_callback(
+    conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int
+) -> bool:
+    """Let OpenSSL's verdict stand, but note the server's certificate and the first
+    failing one in the connection's record, so that an error can name them."""
+    if not ok:
+        record = conn.get_app_data()
+        if isinstance(record, HandshakeRecord):
+            chain = conn.get_peer_cert_chain()  # the server's own certificate comes first
+            if chain:
+                record.peer_leaf = chain[0].to_cryptography()
+            record.note_verify_failure(cert.to_cryptography(), errnum, depth)
+    return bool(ok)
+
+
 class PKISSLContext:
     """A frozen pyOpenSSL client context that urllib3 accepts as ``ssl_context``."""
 
@@ -201,81 +117,57 @@ class PKISSLContext:
     sni_callback = None
     keylog_filename = None
 
-    def __init__(
-        self,
-        settings: TLSSettings,
-        *,
-        verify: bool = True,
-        trust_anchors: Sequence[x509.Certificate] = (),
-        cert_paths: Sequence[str] = (),
-        use_system_trust: bool = True,
-        identities: Sequence[ClientIdentity] = (),
-        trust_source: str = "",
-    ) -> None:
-        self.settings = settings
-        self.identities: tuple[ClientIdentity, ...] = tuple(identities)
+    def __init__(self, config: TLSConfig) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.identities: tuple[ClientIdentity, ...] = config.identities
         self.default_identity = self.identities[0] if len(self.identities) == 1 else None
-        self._verify = verify
-        self._trust_source = trust_source
-        self._sessions: OrderedDict[tuple[Any, ...], SSL.Session] = OrderedDict()
-        self._sessions_lock = threading.Lock()
+        self.sessions: SessionCache[SSL.Session] = SessionCache(_MAX_SESSIONS)
+        self._verify = config.verify
         self._ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
-        self._min, self._max = self._apply_versions(settings)
-        self._apply_ciphers(settings)
+        self._apply_versions_and_ciphers()
         self._ctx.set_options(SSL.OP_NO_COMPRESSION)
         self._ctx.set_alpn_protos([p.encode() for p in _ALPN])
         self._ctx.set_session_cache_mode(SSL.SESS_CACHE_CLIENT)
         self._system_trust = ""
-        self._anchors = tuple(trust_anchors)
-        self._anchor_count = len(trust_anchors)
-        if verify:
+        if config.verify:
             self._ctx.set_verify(SSL.VERIFY_PEER, _verify_callback)
             store = self._ctx.get_cert_store()
             assert store is not None
-            for anchor in trust_anchors:
+            for anchor in config.trust_anchors:
                 store.add_cert(crypto.X509.from_cryptography(anchor))
-            _load_cert_paths(self._ctx, cert_paths)
-            if use_system_trust:
+            _load_cert_paths(self._ctx, config.cert_paths)
+            if config.use_system_trust:
                 self._system_trust = _load_system_trust(self._ctx)
         else:
             self._ctx.set_verify(SSL.VERIFY_NONE, None)
-        self._cert_paths = tuple(cert_paths)
-        self._hostname_in_handshake = verify and _openssl.FEATURES["hostname_verification"]
+        self._hostname_in_handshake = (
+            config.verify and _openssl.FEATURES["hostname_verification"]
+        )
         self._apply_identities()
         _openssl.enable_post_handshake_auth(self._ctx)
+        _openssl.enable_whole_writes(self._ctx)
         self._cert_callback = _openssl.install_cert_callback(self._ctx)
+        # pyOpenSSL refuses to read or change options once a connection exists
+        self._options = int(self._ctx.set_options(0))
+        self._versions_text = (
+            version_text(config.minimum_version), version_text(config.maximum_version)
+        )
+        self._trust_text = self.trust_description()
 
     # -- building ------------------------------------------------------------------------
 
-    def _apply_versions(self, settings: TLSSettings) -> tuple[ssl.TLSVersion, ssl.TLSVersion]:
-        low = _VERSIONS[settings.min_version]
-        high = _VERSIONS[settings.max_version or "TLS_1_3"]
-        self._ctx.set_min_proto_version(low[0])
-        self._ctx.set_max_proto_version(high[0])
-        return low[1], high[1]
-
-    def _apply_ciphers(self, settings: TLSSettings) -> None:
-        list12, suites13 = _cipher_config(settings)
-        allows12 = self._min <= ssl.TLSVersion.TLSv1_2
-        allows13 = self._max >= ssl.TLSVersion.TLSv1_3
-        if list12 == "" and suites13 == "" or (list12 == "" and not allows13) or (
-            suites13 == "" and not allows12
-        ):
-            raise TLSConfigurationError(
-                "SSL_CIPHERS leaves no cipher suite for the TLS versions allowed by "
-                "SSL_STREAM_VERSION_MIN/MAX: enable at least one"
-            )
+    def _apply_versions_and_ciphers(self) -> None:
+        config = self.config
+        self._ctx.set_min_proto_version(_OPENSSL_VERSIONS[config.minimum_version])
+        self._ctx.set_max_proto_version(_OPENSSL_VERSIONS[config.maximum_version])
+        ciphers = config.ciphers
+        _check_offered(ciphers.tls12_enabled)
         try:
-            if list12:
-                self._ctx.set_cipher_list(list12.encode())
-            elif list12 == "":  # no TLS 1.2 suite is enabled: only TLS 1.3 is left
-                self._min = ssl.TLSVersion.TLSv1_3
-                self._ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
-            if suites13 is not None:
-                self._ctx.set_tls13_ciphersuites(suites13.encode())
-                if suites13 == "":  # no TLS 1.3 suite is enabled: only TLS 1.2 is left
-                    self._max = ssl.TLSVersion.TLSv1_2
-                    self._ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+            if ciphers.tls12:
+                self._ctx.set_cipher_list(ciphers.tls12.encode())
+            if ciphers.tls13 is not None:
+                self._ctx.set_tls13_ciphersuites(ciphers.tls13.encode())
         except SSL.Error as exc:
             raise TLSConfigurationError(
                 f"SSL_CIPHERS leaves no usable cipher suite ({exc})"
@@ -284,17 +176,22 @@ class PKISSLContext:
     def _apply_identities(self) -> None:
         if self.default_identity is not None:
             identity = self.default_identity
-            self._ctx.use_certificate(identity.openssl_cert)
-            self._ctx.use_privatekey(identity.openssl_key)
-            self._ctx.check_privatekey()
+            self._ctx.use_certificate(_openssl.as_certificate(identity.cert))
+            self._ctx.use_privatekey(_openssl.as_private_key(identity.key))
+            try:
+                self._ctx.check_privatekey()
+            except SSL.Error:
+                raise TLSConfigurationError(
+                    f"the private key does not belong to the client certificate "
+                    f"{identity.describe()}: give the key file that matches it"
+                ) from None
         chain_certs: dict[bytes, x509.Certificate] = {}
         for identity in self.identities:
             for cert in identity.chain:
                 if cert.issuer != cert.subject:  # the server has the root; send the rest
                     chain_certs[cert.fingerprint(hashes.SHA256())] = cert
         for cert in chain_certs.values():
-            extra = cert if _TAKES_CRYPTOGRAPHY else crypto.X509.from_cryptography(cert)
-            self._ctx.add_extra_chain_cert(extra)
+            self._ctx.add_extra_chain_cert(_openssl.as_certificate(cert))
         if len(self.identities) > 1 and not _openssl.FEATURES["cert_callback"]:
             listed = "; ".join(i.describe() for i in self.identities)
             raise AmbiguousClientCertificateError(
@@ -323,49 +220,36 @@ class PKISSLContext:
 
     @property
     def check_hostname(self) -> bool:
+        """True when OpenSSL checks the server's name inside every handshake."""
         return self._hostname_in_handshake
 
     @check_hostname.setter
     def check_hostname(self, value: bool) -> None:
-        # Turning it off only stops *this* context from checking inside the handshake;
-        # urllib3 then matches the name itself. Turning it on needs the handshake check.
-        if value and not self._hostname_in_handshake:
-            if not self._verify:
-                raise FrozenContextError(
-                    "cannot check host names on a connection built with verify=False"
-                )
-        elif not value:
-            logger.debug("urllib3 turned off in-handshake host name checks; it checks itself")
-            self._hostname_in_handshake = False
+        # urllib3 sets False when it matches the name itself (assert_hostname, a pinned
+        # fingerprint, pyOpenSSL injected into urllib3): harmless, since the handshake keeps
+        # checking. It must not switch the check off for the connections that follow.
+        if value and not self._verify:
+            raise FrozenContextError(
+                "cannot check host names on a connection built with verify=False"
+            )
+        if not value and self._hostname_in_handshake:
+            logger.debug("check_hostname=False ignored: the handshake keeps checking names")
 
     @property
     def minimum_version(self) -> ssl.TLSVersion:
-        return self._min
+        return self.config.minimum_version
 
     @minimum_version.setter
     def minimum_version(self, value: ssl.TLSVersion) -> None:
-        self._refuse_change("minimum_version", self._min, value)
+        self._refuse_change("minimum_version", self.minimum_version, value)
 
     @property
     def maximum_version(self) -> ssl.TLSVersion:
-        return self._max
+        return self.config.maximum_version
 
     @maximum_version.setter
     def maximum_version(self, value: ssl.TLSVersion) -> None:
-        self._refuse_change("maximum_version", self._max, value)
-
-    @property
-    def options(self) -> int:
-        return int(self._ctx.set_options(0))
-
-    @options.setter
-    def options(self, value: int) -> None:
-        if int(value) & ~self.options:
-            self._ctx.set_options(int(value) & ~self.options)  # adding hardening is fine
-
-    @property
-    def verify_flags(self) -> int:
-        return 0
+        self._refuse_change("maximum_version", self.maximum_version, value)
 
     def _refuse_change(self, what: str, current: Any, value: Any) -> None:
         if value == current:
@@ -374,6 +258,31 @@ class PKISSLContext:
             f"this connection's TLS context has {what}={current!s} from pki.conf "
             f"(SSL_STREAM_VERSION_MIN/MAX); it cannot change to {value!s} after it is built"
         )
+
+    @property
+    def options(self) -> int:
+        return self._options
+
+    @options.setter
+    def options(self, value: int) -> None:
+        if int(value) != self._options:
+            raise FrozenContextError(
+                f"this connection's TLS options are fixed ({self._options:#x}); they cannot "
+                f"change to {int(value):#x} after the context is built"
+            )
+
+    @property
+    def verify_flags(self) -> ssl.VerifyFlags:
+        """OpenSSL's defaults: this context sets no verification flag of its own."""
+        return ssl.VerifyFlags(0)
+
+    @verify_flags.setter
+    def verify_flags(self, value: int) -> None:
+        if int(value) != 0:
+            raise FrozenContextError(
+                f"this connection's certificate verification flags are fixed (none set); "
+                f"they cannot change to {ssl.VerifyFlags(value)!r}"
+            )
 
     def set_alpn_protocols(self, protocols: Sequence[str]) -> None:
         if tuple(protocols) != _ALPN:
@@ -395,7 +304,7 @@ class PKISSLContext:
         if cafile is None and capath is None and cadata is None:
             return
         given = [str(p) for p in (cafile, capath) if p is not None]
-        if given and all(p in self._cert_paths for p in given) and cadata is None:
+        if given and all(p in self.config.cert_paths for p in given) and cadata is None:
             return
         raise FrozenContextError(
             "this connection's trust comes from its NSS database, cert_paths and pki.conf; "
@@ -418,16 +327,17 @@ class PKISSLContext:
 
     def get_ca_certs(self, binary_form: bool = False) -> list[Any]:
         """The trust anchors this context was given (not those of cert_paths or the system)."""
+        anchors = self.config.trust_anchors
         if binary_form:
-            return [c.public_bytes(serialization.Encoding.DER) for c in self._anchors]
-        return [{"subject": c.subject.rfc4514_string()} for c in self._anchors]
+            return [c.public_bytes(serialization.Encoding.DER) for c in anchors]
+        return [{"subject": c.subject.rfc4514_string()} for c in anchors]
 
     def cert_store_stats(self) -> dict[str, int]:
-        return {"x509": self._anchor_count, "crl": 0, "x509_ca": self._anchor_count}
+        count = len(self.config.trust_anchors)
+        return {"x509": count, "crl": 0, "x509_ca": count}
 
     def session_stats(self) -> dict[str, int]:
-        with self._sessions_lock:
-            return {"cached": len(self._sessions)}
+        return {"cached": len(self.sessions)}
 
     # -- connections ---------------------------------------------------------------------
 
@@ -438,11 +348,21 @@ class PKISSLContext:
         do_handshake_on_connect: bool = True,
         suppress_ragged_eofs: bool = True,
         server_hostname: str | None = None,
-        session: Any = None,
+        session: SSL.Session | None = None,
     ) -> PKISSLSocket:
-        """Start TLS on a connected socket, resuming an earlier session with the same server."""
+        """Start TLS on a connected socket.
+
+        The connection resumes ``session`` when given: the ``.session`` of an earlier
+        connection of this context (pyOpenSSL pins a session to the context that made it).
+        Otherwise it resumes the last session with the same server name and address.
+        """
         if server_side:
             raise FrozenContextError("PKISSLContext is for clients only")
+        if session is not None and not isinstance(session, SSL.Session):
+            raise TypeError(
+                f"session must be the .session of a PKISSLSocket, not {type(session).__name__}"
+                " (a standard library ssl.SSLSession cannot resume a pyOpenSSL connection)"
+            )
         conn = SSL.Connection(self._ctx, sock)
         conn.set_connect_state()
         host = server_hostname.strip("[]") if server_hostname else None
@@ -455,36 +375,41 @@ class PKISSLContext:
         except OSError:
             peer = None
         key = (host, peer) if peer else None
-        if key is not None:
-            with self._sessions_lock:
-                cached = self._sessions.get(key)
+        if session is not None:
+            try:
+                conn.set_session(session)
+            except ValueError:  # pyOpenSSL: the session belongs to another SSL.Context
+                raise ValueError(
+                    "session comes from a connection of another PKISSLContext; a session "
+                    "resumes only connections of the context that made it"
+                ) from None
+        elif key is not None:
+            cached = self.sessions.get(key)
             if cached is not None:
                 conn.set_session(cached)
-        wrapped = PKISSLSocket(self, sock, host, conn, key)
+        record = HandshakeRecord(
+            server_hostname=host,
+            peer_address=peer,
+            allowed_versions=self._versions_text,
+            trust_description=self._trust_text,
+        )
+        if self.default_identity is not None:
+            record.sent_certificate = self.default_identity.cert
+            record.sent_nickname = self.default_identity.nickname
+        conn.set_app_data(record)
+        wrapped = PKISSLSocket(self, sock, conn, record, key)
         wrapped.suppress_ragged_eofs = suppress_ragged_eofs
-        conn.set_app_data(weakref.ref(wrapped))
         _openssl.register_connection(conn, wrapped)
         if do_handshake_on_connect:
             wrapped.do_handshake()
         return wrapped
 
-    def remember_session(self, key: tuple[Any, ...], session: SSL.Session) -> None:
-        with self._sessions_lock:
-            self._sessions[key] = session
-            self._sessions.move_to_end(key)
-            while len(self._sessions) > _MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-
     # -- for error messages --------------------------------------------------------------
 
-    def version_range_text(self) -> tuple[str, str]:
-        names = {v[1]: v[2] for v in _VERSIONS.values()}
-        return names[self._min], names[self._max]
-
     def trust_description(self) -> str:
-        sources = [self._trust_source or "the configured trust anchors"]
-        if self._cert_paths:
-            sources.append("cert_paths " + ", ".join(self._cert_paths))
+        sources = [self.config.trust_source or "the configured trust anchors"]
+        if self.config.cert_paths:
+            sources.append("cert_paths " + ", ".join(self.config.cert_paths))
         if self._system_trust:
             sources.append(f"the system store ({self._system_trust})")
         return "the trust of this connection: " + "; ".join(sources)
@@ -494,47 +419,6 @@ class PKISSLContext:
         return f"<PKISSLContext verify={self._verify} {ident}>"
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _verify_callback(
-    conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int
-) -> bool:
-    """Let OpenSSL's verdict stand, but remember the server's certificate and the first
-    failing one, so that an error can name them."""
-    if not ok:
-        ref = conn.get_app_data()
-        owner = ref() if callable(ref) else None
-        if owner is not None:
-            chain = conn.get_peer_cert_chain()  # the server's own certificate comes first
-            if chain:
-                owner.record_peer_leaf(chain[0])
-            owner.record_verify_failure(cert.to_cryptography(), errnum, depth)
-    return bool(ok)
-
-
-
-def build_context(
-    settings: TLSSettings,
-    *,
-    verify: bool = True,
-    trust_anchors: Sequence[x509.Certificate] = (),
-    cert_paths: Sequence[str] = (),
-    identities: Sequence[ClientIdentity] = (),
-    trust_source: str = "",
-) -> PKISSLContext:
-    """Build the frozen context; the system trust store is added per ``settings``."""
-    return PKISSLContext(
-        settings,
-        verify=verify,
-        trust_anchors=trust_anchors,
-        cert_paths=cert_paths,
-        use_system_trust=settings.use_system_trust,
-        identities=identities,
-        trust_source=trust_source,
-    )
+def build_context(config: TLSConfig) -> PKISSLContext:
+    """Build the frozen pyOpenSSL context described by ``config``."""
+    return PKISSLContext(config)

@@ -1,8 +1,10 @@
-"""Where a connection's trust anchors and client certificates come from.
+"""Where a connection's trust anchors and client certificates come from, and which
+certificate answers a server's request.
 
 From an NSS database: its TLS-trusted CAs and either the certificate named by a nickname or
 every usable client certificate (the handshake then picks one by the server's CA list).
-From PEM files: upstream's ``set_authentication_cert(cert, key)``.
+From PEM files: upstream's ``set_authentication_cert(cert, key)``. Everything here is
+independent of the TLS library: certificates and keys are cryptography objects.
 """
 
 from __future__ import annotations
@@ -10,17 +12,27 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from pki.nssdb import NSSDatabase
-from pki.tls.context import ClientIdentity
-from pki.tls.errors import TLSConfigurationError
+from pki.conf import TLSSettings
+from pki.nssdb import NSSDatabase, PrivateKey
+from pki.tls.errors import AmbiguousClientCertificateError, TLSConfigurationError
 
-__all__ = ["NSSCredentials", "credentials_from_nssdb", "identity_from_pem"]
+__all__ = [
+    "ClientIdentity",
+    "NSSCredentials",
+    "describe_certificate",
+    "select_database",
+    "credentials_from_nssdb",
+    "identity_from_pem",
+    "choose_identity",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +41,75 @@ _PEM_KEY = re.compile(
 )
 
 
-class NSSCredentials:
+def describe_certificate(cert: x509.Certificate, nickname: str | None = None) -> str:
+    """``'nickname' (subject, issued by issuer)``: how errors name a client certificate."""
+    label = f"'{nickname}' " if nickname else ""
+    return (
+        f"{label}({cert.subject.rfc4514_string()}, issued by {cert.issuer.rfc4514_string()})"
+    )
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """A client certificate with its chain (issuers, leaf first) and its private key."""
+
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    key: PrivateKey = field(repr=False)
+    nickname: str | None = None
+    #: DER names of the certificate's issuers: a server naming one of them accepts it
+    issuer_names_der: frozenset[bytes] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = {self.cert.issuer.public_bytes()}
+        names.update(c.issuer.public_bytes() for c in self.chain)
+        names.update(c.subject.public_bytes() for c in self.chain)
+        object.__setattr__(self, "issuer_names_der", frozenset(names))
+
+    def describe(self) -> str:
+        return describe_certificate(self.cert, self.nickname)
+
+    def __repr__(self) -> str:
+        return f"<ClientIdentity {self.describe()}>"
+
+
+class NSSCredentials(NamedTuple):
     """Trust anchors and client identities read from one NSS database."""
 
-    def __init__(
-        self,
-        anchors: Sequence[x509.Certificate],
-        identities: Sequence[ClientIdentity],
-        source: str,
-    ) -> None:
-        self.anchors = list(anchors)
-        self.identities = list(identities)
-        self.source = source
+    anchors: tuple[x509.Certificate, ...]
+    identities: tuple[ClientIdentity, ...]
+    source: str  # "NSS database sql:/path", for error messages
+
+
+def select_database(
+    nssdb: str | os.PathLike[str] | NSSDatabase | None,
+    settings: TLSSettings,
+    passwords: Mapping[str, Any] | None = None,
+) -> NSSDatabase | None:
+    """The database a connection uses: ``nssdb`` (a directory, ``sql:``/``dbm:`` spec or an
+    ``NSSDatabase``), else ``PKI_CLIENT_DATABASE`` when pki.conf sets it, else none.
+
+    ``passwords`` are ``NSSDatabase`` keyword arguments (``password``, ``password_file`` or
+    ``password_callback``; None values are left out, ``~`` in the file name is expanded);
+    without any, ``PKI_CLIENT_PASSWORD_FILE`` is used when set. A directory without a prefix
+    gets ``NSS_DEFAULT_DB_TYPE``'s. Nothing is opened here.
+    """
+    if isinstance(nssdb, NSSDatabase):
+        return nssdb
+    if nssdb is None:
+        if not settings.client_database_configured:
+            return None
+        spec = f"{settings.db_type}:{settings.client_database}"
+    else:
+        spec = os.fspath(nssdb)
+        if not spec.startswith(("sql:", "dbm:")):
+            spec = f"{settings.db_type}:{os.path.expanduser(spec)}"
+    kwargs = {name: value for name, value in (passwords or {}).items() if value is not None}
+    if "password_file" in kwargs:
+        kwargs["password_file"] = os.path.expanduser(os.fspath(kwargs["password_file"]))
+    if not kwargs and settings.client_password_file:
+        kwargs["password_file"] = settings.client_password_file
+    return NSSDatabase(spec, **kwargs)
 
 
 def credentials_from_nssdb(
@@ -58,7 +127,7 @@ def credentials_from_nssdb(
     # reported now); otherwise the public part is enough
     db.open(login=client_auth and (bool(nickname) or db.has_password))
     try:
-        anchors = db.get_trust_anchors()
+        anchors = tuple(db.get_trust_anchors())
         if not client_auth:
             names = []
         elif nickname:
@@ -82,11 +151,11 @@ def credentials_from_nssdb(
         "%s: %d trust anchor(s), client certificate(s): %s",
         db.spec, len(anchors), ", ".join(names) or "none",
     )
-    return NSSCredentials(anchors, identities, f"NSS database {db.spec}")
+    return NSSCredentials(anchors, tuple(identities), f"NSS database {db.spec}")
 
 
 def identity_from_pem(
-    cert_path: str | os.PathLike[str], key_path: str | None = None
+    cert_path: str | os.PathLike[str], key_path: str | os.PathLike[str] | None = None
 ) -> ClientIdentity:
     """A client identity from PEM files (certificate, then key; both may share one file)."""
     try:
@@ -110,9 +179,13 @@ def identity_from_pem(
             f"{key_path or cert_path} holds no PEM private key: pass the key file as "
             "the second argument"
         )
-    pem = match.group(0)
     try:
-        key = load_pem_private_key(pem, password=None)
+        # cryptography's RSA validation costs about 40 ms; the context checks instead
+        # that the key belongs to the certificate (SSL_CTX_check_private_key), as
+        # OpenSSL's own PEM loading does
+        key = load_pem_private_key(
+            match.group(0), password=None, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError) as exc:
         raise TLSConfigurationError(
             f"cannot load the private key from {key_path or cert_path}: {exc}"
@@ -121,3 +194,27 @@ def identity_from_pem(
         raise TLSConfigurationError("only RSA and EC client keys are supported")
     return ClientIdentity(certs[0], tuple(certs[1:]), key, None)
 
+
+def choose_identity(
+    identities: Sequence[ClientIdentity], ca_names_der: Collection[bytes], peer: str
+) -> ClientIdentity:
+    """The one identity whose issuers include a CA the server named in its request.
+
+    Raises ``AmbiguousClientCertificateError`` (naming the candidates and the way out,
+    ``nickname=``) when none or several fit; ``peer`` says which server asked.
+    """
+    matching = [i for i in identities if not i.issuer_names_der.isdisjoint(ca_names_der)]
+    if len(matching) == 1:
+        return matching[0]
+    pool = matching or list(identities)
+    why = (
+        "the server named none of their issuers"
+        if not matching
+        else "the server accepts the issuers of several"
+    )
+    raise AmbiguousClientCertificateError(
+        f"{peer} asked for a client certificate and {why}; choose one with nickname= (or "
+        "PKI_CLIENT_CERT_NICKNAME in pki.conf). Candidates: "
+        + "; ".join(i.describe() for i in pool),
+        candidates=[i.nickname or i.cert.subject.rfc4514_string() for i in pool],
+    )

@@ -1,82 +1,57 @@
 """A socket object backed by a pyOpenSSL connection that looks like ``ssl.SSLSocket``.
 
 urllib3 and http.client drive it exactly as they drive the standard library's SSL sockets
-(``sendall``, ``recv_into``, ``makefile``, ``getpeercert``, ``version``, timeouts). It also
-carries out the client side of certificate requests (choosing among several client
-certificates by the CA names the server sends), records why a handshake failed so the error
-can say what to do, and hands TLS sessions back to its context for resumption.
+(``sendall``, ``recv_into``, ``makefile``, ``getpeercert``, ``version``, timeouts). Reads
+decrypt straight into the caller's buffer and writes hand OpenSSL a whole buffer per call
+(see ``pki.tls._openssl``), with the timeout's deadline computed only once the socket has
+to wait. What the handshake sees goes into a ``HandshakeRecord``, which
+``pki.tls.diagnosis`` turns into errors people can act on.
+
+The socket needs three things from the context that made it (``SocketOwner``): the client
+identities to choose from, the session cache, and the verify mode.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import os
 import select
 import socket
 import ssl
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 
 from pki.tls import _openssl
-from pki.tls.errors import (
-    AmbiguousClientCertificateError,
-    ClientCertificateRejectedError,
-    ClientCertificateRequiredError,
-    HostnameMismatchError,
-    ProtocolVersionError,
-    ServerCertificateError,
-    TLSError,
-    UntrustedServerError,
-)
+from pki.tls.credentials import ClientIdentity, choose_identity
+from pki.tls.diagnosis import Failure, HandshakeRecord, explain, reasons_of
+from pki.tls.errors import TLSError
+from pki.tls.sessions import SessionCache
 
-if TYPE_CHECKING:
-    from pki.tls.context import ClientIdentity, PKISSLContext
+__all__ = ["PKISSLSocket", "SocketOwner", "MAKEFILE_BUFFER", "WRITE_CHUNK"]
 
-__all__ = ["PKISSLSocket"]
-
-# X509_V_ERR_* codes that mean "the name does not match" or "the dates are wrong"
-_HOSTNAME_ERRORS = {62, 63, 64}  # HOSTNAME_MISMATCH, EMAIL_MISMATCH, IP_ADDRESS_MISMATCH
-_DATE_ERRORS = {9, 10}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
-
-_VERSION_REASONS = (
-    "unsupported protocol",
-    "protocol version",
-    "no protocols available",
-    "wrong version number",
-    "no suitable signature algorithm",
-    "version too low",
-)
-_CLIENT_CERT_ALERTS = (
-    "bad certificate",
-    "unknown ca",
-    "certificate unknown",
-    "certificate expired",
-    "certificate revoked",
-    "unsupported certificate",
-    "access denied",
-    "decrypt error",
-    "handshake failure",
-    "certificate required",
-)
+#: buffer of ``makefile()`` objects: a few 16 KiB TLS records per refill
+MAKEFILE_BUFFER = 65536
+#: most bytes handed to OpenSSL per write; the socket timeout applies to each such chunk
+WRITE_CHUNK = 1 << 20
 
 
-def _reasons(error: SSL.Error) -> list[str]:
-    details = error.args[0] if error.args else []
-    if isinstance(details, list):
-        return [str(item[2]) if isinstance(item, tuple) and len(item) == 3 else str(item)
-                for item in details]
-    return [str(a) for a in error.args]
+class SocketOwner(Protocol):
+    """What a ``PKISSLSocket`` uses of the context that made it."""
 
+    @property
+    def identities(self) -> tuple[ClientIdentity, ...]: ...
 
-def _name(cert: x509.Certificate | None, which: str = "subject") -> str:
-    if cert is None:
-        return "(unknown)"
-    return getattr(cert, which).rfc4514_string()
+    @property
+    def sessions(self) -> SessionCache[SSL.Session]: ...
+
+    @property
+    def verify_mode(self) -> ssl.VerifyMode: ...
 
 
 def _peercert_dict(cert: x509.Certificate) -> dict[str, Any]:
@@ -124,174 +99,86 @@ class PKISSLSocket:
 
     def __init__(
         self,
-        context: PKISSLContext,
+        owner: SocketOwner,
         sock: socket.socket,
-        server_hostname: str | None,
         conn: SSL.Connection,
-        session_key: tuple[Any, ...] | None,
+        record: HandshakeRecord,
+        session_key: Hashable | None,
     ) -> None:
-        self._context = context
+        self._owner = owner
         self._sock = sock
-        self.server_hostname = server_hostname
         self._conn = conn
+        self._record = record
         self._session_key = session_key
+        self.server_hostname = record.server_hostname
         self._closed = False
         self._io_refs = 0
         self.suppress_ragged_eofs = True
-        # what the handshake saw, for errors a person can act on
-        self.certificate_requested = False
-        self.sent_identity: ClientIdentity | None = context.default_identity
-        self.selection_error: TLSError | None = None
-        self.verify_failure: tuple[x509.Certificate, int, int] | None = None
-        self._peer_leaf: Any = None  # pyOpenSSL X509 of depth 0, converted only if needed
-        self._received = 0  # bytes of application data read so far
+        # None when this OpenSSL binding cannot read into the caller's buffer
+        self._read_into = _openssl.reader_into(conn)
 
-    # -- callbacks from OpenSSL (via the context) ----------------------------------------
+    @property
+    def record(self) -> HandshakeRecord:
+        """What this connection saw (for diagnosis; holds no secret)."""
+        return self._record
+
+    # -- called by OpenSSL (through _openssl's certificate callback) ----------------------
 
     def on_certificate_request(self) -> bool:
         """The server sent a CertificateRequest: pick the certificate to answer with."""
-        self.certificate_requested = True
-        identities = self._context.identities
+        self._record.certificate_requested = True
+        identities = self._owner.identities
         if len(identities) <= 1:
             return True
         ca_names = {name.der() for name in (self._conn.get_client_ca_list() or [])}
-        matching = [i for i in identities if i.issuer_names_der & ca_names]
-        if len(matching) == 1:
-            chosen = matching[0]
-            self._conn.use_certificate(chosen.openssl_cert)
-            self._conn.use_privatekey(chosen.openssl_key)
-            self.sent_identity = chosen
-            return True
-        pool = matching or identities
-        listed = "; ".join(i.describe() for i in pool)
-        why = (
-            "the server named none of their issuers"
-            if not matching
-            else "the server accepts the issuers of several"
-        )
-        self.selection_error = AmbiguousClientCertificateError(
-            f"{self._peer_label()} asked for a client certificate and {why}; choose one with "
-            f"nickname= (or PKI_CLIENT_CERT_NICKNAME in pki.conf). Candidates: {listed}",
-            candidates=[i.nickname or _name(i.cert) for i in pool],
-        )
-        return False
-
-    def record_verify_failure(self, cert: x509.Certificate, errnum: int, depth: int) -> None:
-        if self.verify_failure is None:
-            self.verify_failure = (cert, errnum, depth)
-
-    def record_peer_leaf(self, cert: Any) -> None:
-        self._peer_leaf = cert
-
-    @property
-    def peer_leaf(self) -> x509.Certificate | None:
-        """The server's own certificate as the verification saw it (kept for errors)."""
-        return self._peer_leaf.to_cryptography() if self._peer_leaf is not None else None
+        try:
+            chosen = choose_identity(identities, ca_names, self._record.peer)
+        except TLSError as exc:
+            self._record.selection_error = exc
+            return False
+        self._conn.use_certificate(_openssl.as_certificate(chosen.cert))
+        self._conn.use_privatekey(_openssl.as_private_key(chosen.key))
+        self._record.sent_certificate = chosen.cert
+        self._record.sent_nickname = chosen.nickname
+        return True
 
     # -- handshake and errors ------------------------------------------------------------
 
     def do_handshake(self) -> None:
-        try:
-            self._io(self._conn.do_handshake)
-        except SSL.Error as exc:
-            raise self._translate(exc) from None
+        deadline = None
+        while True:
+            try:
+                self._conn.do_handshake()
+                break
+            except SSL.WantReadError:
+                deadline = self._wait(False, deadline)
+            except SSL.WantWriteError:
+                deadline = self._wait(True, deadline)
+            except SSL.Error as exc:  # a failed handshake is a TLS error, whatever broke
+                raise self._failed("handshake", exc) from None
         self._store_session()
 
-    def _peer_label(self) -> str:
-        try:
-            host, port = self._sock.getpeername()[:2]
-        except OSError:
-            return f"the server {self.server_hostname or ''}".strip()
-        return f"the server {self.server_hostname or host} ({host}:{port})"
-
-    def _translate(self, exc: SSL.Error) -> TLSError:
-        """Turn an OpenSSL failure into an error that says what to do."""
-        if self.selection_error is not None:
-            return self.selection_error
-        reasons = _reasons(exc)
-        text = "; ".join(r for r in reasons if r)
-        if not text:  # OpenSSL 3 reports a reset connection as an empty "system library" error
-            dropped = self._dropped_after_client_cert("the connection was reset")
-            if dropped is not None:
-                return dropped
-            text = "the connection was reset or closed during TLS"
-        lowered = text.lower()
-        peer = self._peer_label()
-        if "certificate verify failed" in lowered:
-            return self._verify_error(reasons)
-        if any(r in lowered for r in _VERSION_REASONS):
-            low, high = self._context.version_range_text()
-            return ProtocolVersionError(
-                f"no TLS version in common with {peer}: this client allows {low} to {high} "
-                f"(SSL_STREAM_VERSION_MIN/MAX in pki.conf); OpenSSL said: {text}",
-                reasons=reasons,
-            )
-        if "alert" in lowered and any(a in lowered for a in _CLIENT_CERT_ALERTS):
-            if self.sent_identity is None and (
-                self.certificate_requested or "certificate required" in lowered
-                or "handshake failure" in lowered
-            ):
-                return self._certificate_required(f"TLS alert: {text}", reasons)
-            if self.sent_identity is not None and self.certificate_requested:
-                ident = self.sent_identity
-                return ClientCertificateRejectedError(
-                    f"{peer} rejected the client certificate {ident.describe()}: TLS alert "
-                    f"{text}. Check that the server trusts its issuer and that it is valid "
-                    "and not revoked",
-                    reasons=reasons,
-                )
-        return TLSError(f"TLS error with {peer}: {text}", reasons=reasons)
-
-    def _verify_error(self, reasons: list[str]) -> ServerCertificateError:
-        code, text = _openssl.verify_result(self._conn)
-        failing = self.verify_failure[0] if self.verify_failure else None
-        if self.verify_failure and not code:
-            code = self.verify_failure[1]
-        peer = self._peer_label()
-        if code in _HOSTNAME_ERRORS:
-            names = self._cert_names(failing or self._leaf())
-            return HostnameMismatchError(
-                f"{peer}: its certificate is not valid for '{self.server_hostname}' "
-                f"(it names {names}); connect with a name the certificate lists",
-                reasons=reasons,
-                verify_code=code,
-            )
-        if code in _DATE_ERRORS and failing is not None:
-            state = "expired" if code == 10 else "not yet valid"
-            return UntrustedServerError(
-                f"{peer}: the certificate {_name(failing)} in its chain is {state}: valid "
-                f"from {failing.not_valid_before_utc:%Y-%m-%d %H:%M} to "
-                f"{failing.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
-                reasons=reasons,
-                verify_code=code,
-            )
-        leaf = self._leaf() or self.peer_leaf
-        untrusted = _name(failing, "issuer") if failing is not None else "(unknown)"
-        where = self._context.trust_description()
-        return UntrustedServerError(
-            f"{peer} is not trusted: its certificate {_name(leaf)} chains up to "
-            f"{untrusted}, which is not a trusted CA here "
-            f"({text or 'certificate verify failed'}). If you trust that CA, add it to "
-            f"{where}, e.g. 'certutil -A -d <nssdb> -n \"CA\" -t CT,C,C -a -i ca.pem', "
-            "or pass cert_paths=['ca.pem']",
-            reasons=reasons,
-            verify_code=code,
-        )
-
-    def _leaf(self) -> x509.Certificate | None:
-        cert = self._conn.get_peer_certificate()
-        return cert.to_cryptography() if cert is not None else None
-
-    @staticmethod
-    def _cert_names(cert: x509.Certificate | None) -> str:
-        if cert is None:
-            return "nothing"
-        try:
-            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            names = [str(n.value) for n in san]
-        except x509.ExtensionNotFound:
-            names = []
-        return ", ".join(names) or f"only the subject {_name(cert)}"
+    def _failed(self, stage: str, exc: SSL.Error) -> OSError:
+        """Note how the connection failed in the record; the error that explains it."""
+        record = self._record
+        if isinstance(exc, SSL.SysCallError):
+            code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+            if code is not None and code > 0:
+                text = os.strerror(code)
+            else:  # pyOpenSSL's (-1, "Unexpected EOF") and the like
+                text = str(exc.args[-1]) if exc.args else str(exc)
+            record.failure = Failure(stage, "syscall", (text,), code)
+        else:
+            reasons = tuple(reasons_of(exc.args))
+            record.failure = Failure(stage, "tls", reasons)
+            if "certificate verify failed" in " ".join(reasons).lower():
+                record.verify_result = _openssl.verify_result(self._conn)
+                leaf = self._conn.get_peer_certificate()
+                if leaf is not None:
+                    record.peer_leaf = leaf.to_cryptography()
+        error = explain(record)
+        assert error is not None
+        return error
 
     # -- session resumption --------------------------------------------------------------
 
@@ -300,125 +187,129 @@ class PKISSLSocket:
             return
         session = self._conn.get_session()
         if session is not None:
-            self._context.remember_session(self._session_key, session)
+            self._owner.sessions.put(self._session_key, session)
+
+    @property
+    def session(self) -> SSL.Session | None:
+        """The TLS session, for ``wrap_socket(session=...)`` of another connection."""
+        return self._conn.get_session()
 
     @property
     def session_reused(self) -> bool:
-        return bool(_openssl_session_reused(self._conn))
+        return _openssl.session_reused(self._conn)
 
     # -- I/O -----------------------------------------------------------------------------
 
-    def _wait(self, for_write: bool, deadline: float | None) -> None:
-        timeout = None if deadline is None else deadline - time.monotonic()
-        if timeout is not None and timeout <= 0:
-            raise socket.timeout("The TLS operation timed out")
+    def _wait(self, for_write: bool, deadline: float | None) -> float:
+        """Wait until the socket is readable (writable); returns the deadline, computed on
+        the first wait of an operation from the socket's timeout (inf: none)."""
+        if deadline is None:
+            timeout = self._sock.gettimeout()
+            deadline = float("inf") if timeout is None else time.monotonic() + timeout
         poller = select.poll()
         poller.register(self._sock.fileno(), select.POLLOUT if for_write else select.POLLIN)
-        if not poller.poll(None if timeout is None else timeout * 1000):
+        if deadline == float("inf"):
+            poller.poll()
+            return deadline
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(remaining * 1000):
             raise socket.timeout("The TLS operation timed out")
+        return deadline
 
-    def _io(self, operation: Any, *args: Any) -> Any:
-        timeout = self._sock.gettimeout()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                return operation(*args)
-            except SSL.WantReadError:
-                self._wait(False, deadline)
-            except SSL.WantWriteError:
-                self._wait(True, deadline)
-
-    def _dropped_after_client_cert(self, detail: str) -> TLSError | None:
-        """Explain a new connection that the server drops before answering anything, right
-        after it asked for a client certificate: it refused the one we sent, or wanted one
-        and got none (TLS 1.3 servers decide after the handshake, and their alert is often
-        lost to a connection reset)."""
-        if self._received or not self.certificate_requested:
-            return None
-        if self.sent_identity is None:
-            return self._certificate_required(detail)
-        return ClientCertificateRejectedError(
-            f"{self._peer_label()} closed the connection right after receiving the client "
-            f"certificate {self.sent_identity.describe()}, so it probably rejected it: check "
-            f"that the server trusts its issuer and that it is valid and not revoked ({detail})"
-        )
-
-    def _certificate_required(self, detail: str, reasons: Sequence[str] = ()) -> TLSError:
-        return ClientCertificateRequiredError(
-            f"{self._peer_label()} requires a TLS client certificate and none is configured: "
-            "pass nssdb= and nickname= (or set PKI_CLIENT_DATABASE and "
-            f"PKI_CLIENT_CERT_NICKNAME in pki.conf); {detail}",
-            reasons=reasons,
-        )
-
-    def _syscall_error(self, exc: SSL.SysCallError) -> OSError:
-        code = exc.args[0] if exc.args else None
-        text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-        rejected = self._dropped_after_client_cert(text)
-        if rejected is not None:
-            return rejected
-        if isinstance(code, int) and code > 0:
-            return OSError(code, text)
-        return OSError(text)
-
-    def _read(self, operation: Any, *args: Any) -> Any:
-        try:
-            return self._io(operation, *args)
-        except SSL.ZeroReturnError:
-            eof = None
-        except SSL.SysCallError as exc:
+    def _read_failed(self, exc: SSL.Error) -> int:
+        """0 for the end of the stream (a clean one, or a ragged one when suppressed);
+        otherwise raise the explained error."""
+        if isinstance(exc, SSL.ZeroReturnError):
+            pass
+        elif isinstance(exc, SSL.SysCallError):
             if not (self.suppress_ragged_eofs and exc.args and exc.args[0] in (-1, 0)):
-                raise self._syscall_error(exc) from None
-            eof = None
-        except SSL.Error as exc:
-            if not (self.suppress_ragged_eofs and "unexpected eof" in str(exc).lower()):
-                raise self._translate(exc) from None
-            eof = None
-        rejected = self._dropped_after_client_cert("end of stream before any response")
+                raise self._failed("io", exc) from None
+        elif not (self.suppress_ragged_eofs and "unexpected eof" in str(exc).lower()):
+            raise self._failed("io", exc) from None
+        self._record.failure = Failure("io", "eof")
+        rejected = explain(self._record)
         if rejected is not None:
             raise rejected
-        return eof
+        return 0
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+        read = self._read_into
+        if read is None:
+            return self._recv_into_public(buffer, nbytes)
+        try:
+            count = read(buffer, nbytes or 0)
+            deadline = None
+            while count < 0:
+                deadline = self._wait(count == _openssl.WANT_WRITE, deadline)
+                count = read(buffer, nbytes or 0)
+        except SSL.Error as exc:
+            return self._read_failed(exc)
+        self._record.received += count
+        return count
+
+    def _recv_into_public(self, buffer: Any, nbytes: int | None) -> int:
+        """``recv_into`` through pyOpenSSL's public call (it copies once more)."""
+        size = nbytes or len(memoryview(buffer).cast("B"))
+        deadline = None
+        while True:
+            try:
+                count = int(self._conn.recv_into(buffer, size))
+                break
+            except SSL.WantReadError:
+                deadline = self._wait(False, deadline)
+            except SSL.WantWriteError:
+                deadline = self._wait(True, deadline)
+            except SSL.Error as exc:
+                return self._read_failed(exc)
+        self._record.received += count
+        return count
 
     def recv(self, bufsize: int = 16384, flags: int = 0) -> bytes:
-        data = self._read(self._conn.recv, bufsize)
-        if not data:
-            return b""
-        self._received += len(data)
-        return bytes(data)
+        buffer = bytearray(bufsize)
+        count = self.recv_into(buffer, bufsize)
+        del buffer[count:]
+        return bytes(buffer)
 
     read = recv
 
-    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        size = nbytes or len(buffer)
-        count = self._read(self._conn.recv_into, buffer, size)
-        if not count:
-            return 0
-        self._received += count
-        return int(count)
+    def _write(self, view: memoryview) -> int:
+        """Hand ``view`` to OpenSSL; the count it wrote (all of it, unless this OpenSSL
+        binding keeps partial writes on)."""
+        deadline = None
+        while True:
+            try:
+                return int(self._conn.send(view))
+            except SSL.WantWriteError:
+                deadline = self._wait(True, deadline)
+            except SSL.WantReadError:
+                deadline = self._wait(False, deadline)
+            except SSL.Error as exc:
+                raise self._failed("io", exc) from None
 
-    def send(self, data: bytes | memoryview, flags: int = 0) -> int:
-        try:
-            return int(self._io(self._conn.send, data))
-        except SSL.SysCallError as exc:
-            raise self._syscall_error(exc) from None
-        except SSL.Error as exc:
-            raise self._translate(exc) from None
+    # The views of the caller's buffer are released before an exception leaves (see
+    # _openssl.reader_into): a traceback must not keep that buffer exported.
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        with memoryview(data) as whole, whole.cast("B") as view, view[:WRITE_CHUNK] as chunk:
+            return self._write(chunk)
 
     write = send
 
-    def sendall(self, data: bytes, flags: int = 0) -> None:
-        view = memoryview(data)
-        total = 0
-        while total < len(view):
-            total += self.send(view[total : total + 65536])
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        with memoryview(data) as whole, whole.cast("B") as view:
+            total = len(view)
+            sent = 0
+            while sent < total:
+                with view[sent : sent + WRITE_CHUNK] as chunk:
+                    sent += self._write(chunk)
 
     def makefile(self, mode: str = "r", buffering: int | None = None, **kwargs: Any) -> Any:
-        """A file object over the TLS stream, as ``socket.makefile`` gives."""
+        """A file object over the TLS stream, as ``socket.makefile`` gives (binary only)."""
         self._io_refs += 1
         raw = socket.SocketIO(self, mode.replace("b", "") or "r")  # type: ignore[arg-type]
         if buffering == 0:
             return raw
-        size = buffering if buffering and buffering > 0 else io.DEFAULT_BUFFER_SIZE
+        size = buffering if buffering and buffering > 0 else MAKEFILE_BUFFER
         if "w" in mode:
             return io.BufferedWriter(raw, size)
         return io.BufferedReader(raw, size)
@@ -467,8 +358,8 @@ class PKISSLSocket:
         return self._sock.family
 
     @property
-    def context(self) -> PKISSLContext:
-        return self._context
+    def context(self) -> SocketOwner:
+        return self._owner
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         self._store_session()
@@ -499,13 +390,17 @@ class PKISSLSocket:
 
     # -- what the handshake established --------------------------------------------------
 
+    def _leaf(self) -> x509.Certificate | None:
+        cert = self._conn.get_peer_certificate()
+        return cert.to_cryptography() if cert is not None else None
+
     def getpeercert(self, binary_form: bool = False) -> Any:
         cert = self._leaf()
         if cert is None:
             return None
         if binary_form:
             return cert.public_bytes(serialization.Encoding.DER)
-        if self._context.verify_mode == ssl.CERT_NONE:
+        if self._owner.verify_mode == ssl.CERT_NONE:
             return {}
         return _peercert_dict(cert)
 
@@ -538,10 +433,3 @@ class PKISSLSocket:
 
     def __repr__(self) -> str:
         return f"<PKISSLSocket to {self.server_hostname!r} {self.version() or 'unconnected'}>"
-
-
-def _openssl_session_reused(conn: SSL.Connection) -> bool:
-    lib = _openssl._lib
-    if lib is None or not hasattr(lib, "SSL_session_reused"):
-        return False
-    return bool(lib.SSL_session_reused(conn._ssl))  # noqa: SLF001
