@@ -116,22 +116,36 @@ class AuthorityClient(ResourceClient):
         max_time: int | None = None,
         start: int | None = None,
         size: int | None = None,
+        *,
+        aid: str | None = None,
+        parent_aid: str | None = None,
+        dn: str | None = None,
+        issuer_dn: str | None = None,
     ) -> AuthorityDataCollection:
-        """Every authority (the server ignores the paging parameters, as upstream's does)."""
-        params = {"maxResults": max_results, "maxTime": max_time, "start": start, "size": size}
+        """The authorities (the server ignores the paging parameters, as upstream's does).
+
+        The keyword-only filters are the server's (``id``, ``parentID``, ``dn``, ``issuerDN``),
+        which the Java client offers and upstream's Python client does not.
+        """
+        params = {
+            "maxResults": max_results, "maxTime": max_time, "start": start, "size": size,
+            "id": aid, "parentID": parent_aid, "dn": dn, "issuerDN": issuer_dn,
+        }
         return AuthorityDataCollection.from_json(
             self._get_json("authorities", params)
         )
 
     @pki.handle_exceptions()
     def create_ca(self, ca_data: AuthorityData) -> AuthorityData:
-        """Create a sub-CA: ``dn``, ``description`` and ``parent_aid`` are required."""
+        """Create a sub-CA: ``dn`` and ``parent_aid`` are required.
+
+        Upstream also insists on a ``description``; Dogtag does not (the Java client sends
+        none when it is not given), so neither does this client.
+        """
         if ca_data is None:
             raise ValueError("ca_data must be defined")
         if ca_data.dn is None:
             raise ValueError("Subject DN must be defined in ca_data")
-        if ca_data.description is None:
-            raise ValueError("Description must be defined in ca_data")
         if ca_data.parent_aid is None:
             raise ValueError(
                 "parent_aid must be defined.  Top level CAs are not yet supported"

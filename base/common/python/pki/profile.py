@@ -463,10 +463,24 @@ class ProfileClient(ResourceClient):
 
     @pki.handle_exceptions()
     def list_profiles(
-        self, start: int | None = None, size: int | None = None
+        self,
+        start: int | None = None,
+        size: int | None = None,
+        *,
+        visible: bool | None = None,
+        enable: bool | None = None,
+        enable_by: str | None = None,
     ) -> ProfileDataInfoCollection:
-        """A page of the profiles (the server's default page size is 20)."""
-        response = self._in_session("GET", "profiles", params={"start": start, "size": size})
+        """A page of the profiles (the server's default page size is 20).
+
+        The keyword-only filters are the server's (``visible``, ``enable``, ``enableBy``),
+        which the Java client offers and upstream's Python client does not.
+        """
+        params = {
+            "start": start, "size": size, "visible": visible, "enable": enable,
+            "enableBy": enable_by,
+        }
+        response = self._in_session("GET", "profiles", params=params)
         return ProfileDataInfoCollection.from_json(response_json(response) or {})
 
     @pki.handle_exceptions()

@@ -20,7 +20,7 @@ from typing import Any
 import pki
 import pki.client
 import pki.encoder
-from pki.resource import ResourceClient, as_list, resolve_parent, response_json
+from pki.resource import ResourceClient, as_list, path_id, resolve_parent, response_json
 
 __all__ = [
     "SYSTEM_TYPE",
@@ -211,6 +211,21 @@ class SecurityDomainClient(ResourceClient):
             self._request("GET", "securityDomain/installToken", params=params, headers={})
         )
         return InstallToken.from_json(body or {})
+
+    def get_hosts(self) -> list[SecurityDomainHost]:
+        """The domain's hosts (anonymous; the Java client's ``getHosts``)."""
+        body = response_json(self._request("GET", "securityDomain/hosts"))
+        return [SecurityDomainHost.from_json(host) for host in body or []]
+
+    def get_host(self, host_id: str) -> SecurityDomainHost:
+        """One host, by its ID ``"<TYPE> <hostname> <secure port>"`` (Java's ``getHost``)."""
+        path = "securityDomain/hosts/" + path_id(host_id, "Host ID")
+        return SecurityDomainHost.from_json(response_json(self._request("GET", path)))
+
+    def add_host(self, host: SecurityDomainHost | dict[str, Any]) -> None:
+        """Add (or replace) a host (Java's ``addHost``: ``PUT .../hosts``); needs a
+        Subsystem Group member or an Enterprise administrator."""
+        self._request("PUT", "securityDomain/hosts", host)
 
     def remove_host(self, hostname: str, subsystem: str, port: Any) -> None:
         """Remove the host ``"<subsystem> <hostname> <port>"`` from the domain (204 also

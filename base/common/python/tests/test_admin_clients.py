@@ -343,6 +343,11 @@ def test_profile_json_lifecycle(admin: PKIClient, tmp_path: Path) -> None:
     assert by_id["caServerCert"].profileEnable is True  # kept as the attribute FreeIPA reads
     assert by_id["caServerCert"].profile_name == "Manual Server Certificate Enrollment"
     assert len(profiles.list_profiles(start=0, size=2)) == 2
+    # the server's filters (Java's client has them; upstream's Python client does not)
+    enabled = {p.profile_id for p in profiles.list_profiles(size=100, enable=True)}
+    assert "caServerCert" in enabled and "caECUserCert" not in enabled
+    hidden = {p.profile_id for p in profiles.list_profiles(size=100, visible=False)}
+    assert "caUserCert" in hidden and "caServerCert" not in hidden
 
     stock = profiles.get_profile("caServerCert")
     assert stock.profile_id == "caServerCert" and stock.enabled is True
@@ -491,6 +496,17 @@ def test_authority_lifecycle(admin: PKIClient, dogtag_server: DogtagTestServer) 
     assert sub.aid in {a.aid for a in authorities.list_cas()}
     with pytest.raises(pki.ConflictingOperationException):
         authorities.create_ca(data)  # the DN is taken
+    # the server's filters (Java's client has them; upstream's Python client does not)
+    assert [a.aid for a in authorities.list_cas(dn=sub.dn)] == [sub.aid]
+    assert sub.aid in {a.aid for a in authorities.list_cas(issuer_dn=host.dn)}
+    assert not list(authorities.list_cas(dn="CN=nobody,O=Test"))
+    # Dogtag needs no description (upstream's client insisted on one)
+    bare = authorities.create_ca(
+        pki.authority.AuthorityData(dn=f"CN={unique('Bare CA')},O=Test", parent_aid=host.aid)
+    )
+    assert bare.description is None and bare.parent_aid == host.aid
+    authorities.disable_ca(bare.aid)
+    authorities.delete_ca(bare.aid)
 
     # its certificate, in PEM (text) and DER (bytes), is signed by the host CA
     pem = authorities.get_cert(sub.aid, "PEM")
@@ -566,19 +582,15 @@ def test_authority_reads_are_anonymous_and_changes_need_the_role(
 # -- security domain, status, features ---------------------------------------------------------
 
 
-def _add_domain_host(client: PKIClient, hostname: str) -> None:
-    """What pkispawn's join does (``PUT .../securityDomain/hosts``; no Python API upstream)."""
+def _add_domain_host(domain: pki.system.SecurityDomainClient, hostname: str) -> None:
+    """What pkispawn's join does (``PUT .../securityDomain/hosts``; Java's ``addHost``)."""
     port = "8443"
-    host = {
+    domain.add_host({
         "id": f"KRA {hostname} {port}", "Hostname": hostname, "Port": "8080",
         "SecurePort": port, "SecureEEClientAuthPort": port, "SecureAgentPort": port,
         "SecureAdminPort": port, "Clone": "FALSE", "SubsystemName": "KRA " + hostname,
         "DomainManager": "FALSE",
-    }
-    client.connection.put(
-        f"/ca/{client.get_api_path()}/securityDomain/hosts", json.dumps(host),
-        {"Content-Type": "application/json"},
-    )
+    })
 
 
 def test_security_domain(
@@ -603,8 +615,11 @@ def test_security_domain(
     hostname = unique("replica") + ".example.test"
     account = pki.account.AccountClient(ca)
     account.login()
-    _add_domain_host(agent, hostname)
+    _add_domain_host(admin_domain, hostname)
     assert f"KRA {hostname} 8443" in admin_domain.get_domain_info().subsystems["KRA"].hosts
+    added = domain.get_host(f"KRA {hostname} 8443")  # anonymous reads, Java's getHost
+    assert (added.Hostname, added.SecurePort, added.Clone) == (hostname, "8443", "FALSE")
+    assert f"KRA {hostname} 8443" in {h.id for h in domain.get_hosts()}
     assert admin_domain.remove_host(hostname, "kra", "8443") is None
     assert admin_domain.remove_host(hostname, "kra", "8443") is None  # already gone: 204
     assert f"KRA {hostname} 8443" not in admin_domain.get_domain_info().subsystems["KRA"].hosts

@@ -15,7 +15,7 @@ import argparse
 from typing import Any
 
 from pki.authority import AuthorityClient, AuthorityData
-from pki.cli import family, workarounds
+from pki.cli import family
 from pki.cli.context import CLIContext, CLIError
 from pki.cli.family import Action
 from pki.cli.output import Record, aligned, java_string
@@ -57,8 +57,8 @@ def feature_record(feature: Feature) -> Record:
 
 
 def _find(authorities: AuthorityClient, args: argparse.Namespace) -> Any:
-    return workarounds.find_cas(
-        authorities, id=args.id, parentID=args.parent_id, dn=args.dn, issuerDN=args.issuer_dn
+    return authorities.list_cas(
+        aid=args.id, parent_aid=args.parent_id, dn=args.dn, issuer_dn=args.issuer_dn
     )
 
 
@@ -74,7 +74,7 @@ def _show(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityDa
 
 def _create(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityData:
     data = AuthorityData(dn=args.dn, parent_aid=args.parent, description=args.desc)
-    return workarounds.create_ca(authorities, data)
+    return authorities.create_ca(data)
 
 
 def _enable(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityData:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pki.cert import CertClient, CertEnrollmentRequest
-from pki.cli import family, workarounds
+from pki.cli import family
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.family import Action
 from pki.cli.output import Record, java_string
@@ -123,21 +123,21 @@ def _write_raw(text: str) -> None:
 # -- commands ----------------------------------------------------------------------------------
 
 
-def _java_boolean(value: str) -> str:
+def _java_boolean(value: str | None) -> bool | None:
     """``Boolean.valueOf``: only ``true`` (any case) is true."""
-    return "true" if value.strip().lower() == "true" else "false"
+    return None if value is None else value.strip().lower() == "true"
 
 
 def find_profiles(ctx: CLIContext, args: argparse.Namespace) -> int:
     """List profiles, filtered by visibility, state and enabling agent as the server does."""
-    profiles = ProfileClient(ctx.client())
-    params: dict[str, Any] = {"start": args.start, "size": args.size}
-    if args.visible is not None:
-        params["visible"] = _java_boolean(args.visible)
-    if args.enable is not None:
-        params["enable"] = _java_boolean(args.enable)
-    params["enableBy"] = args.enableBy
-    ctx.printer.found(workarounds.find_profiles(profiles, **params), profile_info_record)
+    found = ProfileClient(ctx.client()).list_profiles(
+        args.start,
+        args.size,
+        visible=_java_boolean(args.visible),
+        enable=_java_boolean(args.enable),
+        enable_by=args.enableBy,
+    )
+    ctx.printer.found(found, profile_info_record)
     return 0
 
 

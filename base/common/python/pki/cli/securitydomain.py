@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pki.cli import workarounds
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.output import Record, java_string
 from pki.system import DomainInfo, SecurityDomainClient, SecurityDomainHost
@@ -87,7 +86,7 @@ def show_domain(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 
 def find_hosts(ctx: CLIContext, args: argparse.Namespace) -> int:
-    hosts = workarounds.list_hosts(SecurityDomainClient(ctx.client()))
+    hosts = SecurityDomainClient(ctx.client()).get_hosts()
     if ctx.printer.is_json:
         ctx.printer.json([h.to_json() for h in hosts])
     else:
@@ -96,7 +95,7 @@ def find_hosts(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 
 def show_host(ctx: CLIContext, args: argparse.Namespace) -> int:
-    host = workarounds.get_host(SecurityDomainClient(ctx.client()), args.host_id)
+    host = SecurityDomainClient(ctx.client()).get_host(args.host_id)
     ctx.printer.result(None, host, host_record)
     return 0
 
@@ -113,7 +112,7 @@ def add_host(ctx: CLIContext, args: argparse.Namespace) -> int:
         "Clone": args.clone,
     }
     domain = SecurityDomainClient(ctx.login("ca"))
-    workarounds.add_host(domain, {k: v for k, v in host.items() if v is not None})
+    domain.add_host({k: v for k, v in host.items() if v is not None})
     return 0
 
 
