@@ -1886,7 +1886,7 @@ class NSSDatabase:
         (``0x`` hex) names an existing one; NSS signs the request with it, so the private
         key never leaves the database. ``subject_key_id`` ``"DEFAULT"`` adds the SKI of the
         key, hex text an explicit one. ``noise_file`` and ``use_jss`` are accepted and not
-        needed.
+        needed. (``create_csr`` returns the request instead of writing it.)
         """
         with self._operation("create_request", subject_dn):
             self._check_token(token)
@@ -1896,29 +1896,57 @@ class NSSDatabase:
                 cka_id = key_id[2:] if key_id.lower().startswith("0x") else key_id
             if cka_id is not None and not isinstance(cka_id, str):
                 raise TypeError("cka_id must be a text string")
-            subject = nss_certs.encode_name(subject_dn)
-            with self._writer("create a certificate request") as slot:
-                if cka_id is not None:
-                    key = bytes.fromhex(cka_id)
-                else:
-                    key = self._generate_key(slot, key_type, key_size, curve, key_wrap).key_id
-                spki = nss_keys.public_key_info(slot, key)
-                ski = None
-                if subject_key_id == "DEFAULT":
-                    public = serialization.load_der_public_key(spki)
-                    ski = x509.SubjectKeyIdentifier.from_public_key(public).digest  # type: ignore[arg-type]
-                elif subject_key_id is not None:
-                    ski = _csr.subject_key_id_from_hex(subject_key_id)
-                extensions = _csr.extensions_from_options(
-                    basic_constraints_ext, key_usage_ext, extended_key_usage_ext, ski,
-                    generic_exts,
-                )
-                info = _csr.certification_request_info(subject, spki, extensions)
-                der = nss_keys.sign_der(slot, key, info, hash_alg or "SHA256")
-            pem = _pem(der, CSR_HEADER, CSR_FOOTER)
-            Path(request_file).write_text(pem, encoding="ascii")
+            pem = self.create_csr(
+                subject_dn, key_id=None if cka_id is None else "0x" + cka_id,
+                key_type=key_type, key_size=key_size, key_wrap=key_wrap, curve=curve,
+                hash_alg=hash_alg, basic_constraints_ext=basic_constraints_ext,
+                key_usage_ext=key_usage_ext, extended_key_usage_ext=extended_key_usage_ext,
+                subject_key_id=subject_key_id, generic_exts=generic_exts,
+            )
+            Path(request_file).write_bytes(pem)
             if os.geteuid() == 0 and self.user:
                 os.chown(request_file, self.uid, self.gid)
+
+    def create_csr(
+        self,
+        subject_dn: str,
+        key_id: str | None = None,
+        key_type: str | None = None,
+        key_size: Any = None,
+        key_wrap: bool = False,
+        curve: str | None = None,
+        hash_alg: str | None = None,
+        basic_constraints_ext: Mapping[str, Any] | None = None,
+        key_usage_ext: Mapping[str, Any] | None = None,
+        extended_key_usage_ext: Mapping[str, Any] | None = None,
+        subject_key_id: str | None = None,
+        generic_exts: Sequence[Mapping[str, Any]] | None = None,
+    ) -> bytes:
+        """``create_request`` returning the PEM request instead of writing a file.
+
+        ``key_id`` (``0x`` hex CKA_ID) reuses a key of the database; otherwise a new one is
+        made there (``key_type`` ``rsa``/``ec``, ``key_size`` bits or ``curve``).
+        """
+        subject = nss_certs.encode_name(subject_dn)
+        with self._writer("create a certificate request") as slot:
+            if key_id is not None:
+                text = key_id[2:] if key_id.lower().startswith("0x") else key_id
+                key = bytes.fromhex(text)
+            else:
+                key = self._generate_key(slot, key_type, key_size, curve, key_wrap).key_id
+            spki = nss_keys.public_key_info(slot, key)
+            ski = None
+            if subject_key_id == "DEFAULT":
+                public = serialization.load_der_public_key(spki)
+                ski = x509.SubjectKeyIdentifier.from_public_key(public).digest  # type: ignore[arg-type]
+            elif subject_key_id is not None:
+                ski = _csr.subject_key_id_from_hex(subject_key_id)
+            extensions = _csr.extensions_from_options(
+                basic_constraints_ext, key_usage_ext, extended_key_usage_ext, ski, generic_exts,
+            )
+            info = _csr.certification_request_info(subject, spki, extensions)
+            der = nss_keys.sign_der(slot, key, info, hash_alg or "SHA256")
+        return _pem(der, CSR_HEADER, CSR_FOOTER).encode("ascii")
 
     def create_cert(
         self,

@@ -24,7 +24,6 @@ from pki.nssdb import (
     CertificateNotValidError,
     DatabaseNotFoundError,
     NSSDatabase,
-    NSSError,
     PasswordRequiredError,
     PrivateKeyNotFoundError,
     read_password_file,
