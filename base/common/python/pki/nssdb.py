@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -782,6 +783,7 @@ class NSSDatabase:
         self._password_callback = password_callback
         self.read_only = read_only
         self._slot: nss.Slot | None = None
+        self._finalizer: weakref.finalize | None = None
         self._certs: list[CertInfo] | None = None  # what the open database holds
         self._lock = threading.RLock()
 
@@ -818,6 +820,8 @@ class NSSDatabase:
                 nss.close_user_db(slot)
                 raise
             self._slot = slot
+            # an object dropped without close() gives its slot back when next one opens
+            self._finalizer = weakref.finalize(self, nss_slots.close_later, slot)
             logger.debug("opened NSS database %s", self.spec)
             return self
 
@@ -830,6 +834,9 @@ class NSSDatabase:
         with self._lock:
             slot, self._slot = self._slot, None
             self._certs = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
             if slot is not None:
                 nss.close_user_db(slot)
                 logger.debug("closed NSS database %s", self.spec)

@@ -110,6 +110,7 @@ class PK11RSAGenParams(Structure):
 # callbacks (p12.h, secport.h)
 # (a callback cannot return a ctypes pointer type: it returns the SECItem's address)
 NicknameCollisionCallback = CFUNCTYPE(c_void_p, POINTER(SECItem), POINTER(c_int), c_void_p)
+NicknameRenameCallback = CFUNCTYPE(c_int, c_void_p, POINTER(SECItem), POINTER(c_void_p), c_void_p)
 EncoderOutputCallback = CFUNCTYPE(None, c_void_p, c_void_p, c_ulong)
 UCS2ASCIIConversionFunction = CFUNCTYPE(
     c_int, c_int, c_void_p, c_uint, c_void_p, c_uint, POINTER(c_uint), c_int
@@ -197,6 +198,8 @@ _PROTOTYPES: dict[str, tuple[str, Any, list[Any]]] = {
     "SEC_PKCS12DecoderUpdate": ("smime", c_int, [_P, _P, c_ulong]),
     "SEC_PKCS12DecoderVerify": ("smime", c_int, [_P]),
     "SEC_PKCS12DecoderValidateBags": ("smime", c_int, [_P, NicknameCollisionCallback]),
+    "SEC_PKCS12DecoderSetTargetTokenCAs": ("smime", c_int, [_P, c_int]),
+    "SEC_PKCS12DecoderRenameCertNicknames": ("smime", c_int, [_P, NicknameRenameCallback, _P]),
     "SEC_PKCS12DecoderImportBags": ("smime", c_int, [_P]),
     "SEC_PKCS12DecoderFinish": ("smime", None, [_P]),
     "SEC_PKCS12CreateExportContext": ("smime", _P, [_P, _P, _P, _P]),

@@ -28,7 +28,7 @@ from pki.nss._lib import (
     take_item,
     take_string,
 )
-from pki.nss.slots import Slot, open_slots, trust_of
+from pki.nss.slots import Slot, open_slots
 
 #: certutil's trust letters: three comma-separated fields (SSL, email, object signing)
 _TRUST_RE = re.compile(r"^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$")
@@ -111,33 +111,40 @@ def make_ca_nickname(der: bytes) -> str:
     return nickname
 
 
-def _held_elsewhere(slot: Slot, der: bytes) -> bool:
-    """Whether another open database of this process stores the certificate too."""
+def _held_elsewhere(slot: Slot, der: bytes) -> list[str]:
+    """The other open databases of this process that store the certificate too."""
+    found = []
     for other in open_slots():
         if other.pointer == slot.pointer:
             continue
         cert = find_in_slot(other, der)
         if cert is not None:
             nss().CERT_DestroyCertificate(cert)
-            return True
-    return False
+            found.append(other.directory)
+    return found
 
 
-def _change_trust(slot: Slot, cert: int, trust: CERTCertTrust, der: bytes) -> None:
+def _check_trust_target(slot: Slot, der: bytes) -> None:
+    """Refuse a trust change NSS might store in the wrong database.
+
+    NSS keeps one certificate object for the whole process, with an instance in every open
+    database holding it, and stores a trust change in the first database that already has
+    trust for it; when that one is read-only, the change silently goes nowhere (seen with
+    NSS 3.87). So while another database of this process holds the certificate, its trust
+    is not changed here.
+    """
+    others = _held_elsewhere(slot, der)
+    if others:
+        raise NSSError(
+            f"cannot set the trust of this certificate in {slot.directory} while "
+            f"{', '.join(others)} (open in this process) holds it too: close that "
+            "NSSDatabase first"
+        )
+
+
+def _change_trust(slot: Slot, cert: int, trust: CERTCertTrust) -> None:
     lib = nss()
-    handle = lib.CERT_GetDefaultCertDB()
-    current = trust_of(cert)
-    same = (current.sslFlags, current.emailFlags, current.objectSigningFlags) == (
-        trust.sslFlags, trust.emailFlags, trust.objectSigningFlags,
-    )
-    if same and _held_elsewhere(slot, der):
-        # NSS merges the trust of every database holding the certificate and skips a change
-        # to what it already reports; store "no trust" first so the wanted value is written
-        # into this database.
-        blank = CERTCertTrust()
-        if lib.CERT_ChangeCertTrust(handle, cert, ctypes.byref(blank)) != SEC_SUCCESS:
-            raise last_error(f"cannot set the trust of a certificate in {slot.directory}")
-    if lib.CERT_ChangeCertTrust(handle, cert, ctypes.byref(trust)) != SEC_SUCCESS:
+    if lib.CERT_ChangeCertTrust(lib.CERT_GetDefaultCertDB(), cert, ctypes.byref(trust)):
         raise last_error(f"cannot set the trust of a certificate in {slot.directory}")
 
 
@@ -149,6 +156,8 @@ def import_cert(slot: Slot, der: bytes, nickname: str, trust: str | None) -> Non
     subject). If the trust cannot be set, a certificate this call added is removed again.
     """
     wanted = decode_trust(trust) if trust is not None else None
+    if wanted is not None:
+        _check_trust_target(slot, der)
     lib = nss()
     existed = find_in_slot(slot, der)
     if existed is not None:
@@ -163,7 +172,7 @@ def import_cert(slot: Slot, der: bytes, nickname: str, trust: str | None) -> Non
         return
     try:
         with _cert_in_slot(slot, der) as stored:
-            _change_trust(slot, stored, wanted, der)
+            _change_trust(slot, stored, wanted)
     except NSSError:
         if existed is None:
             with contextlib.suppress(NSSError):
@@ -175,8 +184,9 @@ def import_cert(slot: Slot, der: bytes, nickname: str, trust: str | None) -> Non
 def set_trust(slot: Slot, der: bytes, trust: str) -> None:
     """Replace the trust of the certificate ``der`` stored in ``slot``."""
     wanted = decode_trust(trust)
+    _check_trust_target(slot, der)
     with _cert_in_slot(slot, der) as cert:
-        _change_trust(slot, cert, wanted, der)
+        _change_trust(slot, cert, wanted)
 
 
 @in_slot

@@ -26,6 +26,7 @@ from pki.nss._lib import (
     EncoderOutputCallback,
     InputItem,
     NicknameCollisionCallback,
+    NicknameRenameCallback,
     NSSError,
     UCS2ASCIIConversionFunction,
     in_slot,
@@ -121,6 +122,33 @@ def _collision(old_nick: Any, cancel: Any, cert: int | None) -> Any:
 
 _collision_callback = NicknameCollisionCallback(_collision)
 
+_TARGET_TOKEN_ALL_CAS = 2  # SECPKCS12TargetTokenAllCAs (pkcs12t.h)
+
+
+def _name_unnamed(cert: int | None, default: Any, new: Any, _arg: int | None) -> int:
+    """Give certificates the file names none (CA certificates, usually) NSS's CA nickname,
+    as pk12util's import does."""
+    lib = nss()
+    try:
+        if default and default.contents.len:
+            return SEC_SUCCESS
+        nick = lib.CERT_MakeCANickname(cert)
+        if not nick:
+            return SEC_SUCCESS  # NSS then stores it without a nickname
+        item = lib.SECITEM_AllocItem_Util(None, None, 0)
+        if not item:
+            lib.PORT_Free_Util(nick)
+            return -1
+        item.contents.data = ctypes.cast(nick, ctypes.POINTER(ctypes.c_ubyte))
+        item.contents.len = len(ctypes.string_at(nick))
+        new[0] = ctypes.cast(item, ctypes.c_void_p).value
+        return SEC_SUCCESS
+    except Exception:
+        return -1
+
+
+_rename_callback = NicknameRenameCallback(_name_unnamed)
+
 
 class ImportResult(NamedTuple):
     """What an import added to the database: certificates (DER) and private key IDs."""
@@ -141,6 +169,10 @@ def _decode_and_import(slot: Slot, data: bytes, password: bytes) -> None:
             if not dcx:
                 raise last_error("cannot start the PKCS #12 decoder")
             try:
+                # CA certificates go into this database too (by default NSS puts them into
+                # the process's internal token, which here has no database); NSS notes this
+                # per bag while decoding, so it is set first
+                lib.SEC_PKCS12DecoderSetTargetTokenCAs(dcx, _TARGET_TOKEN_ALL_CAS)
                 source = InputItem(data)
                 if lib.SEC_PKCS12DecoderUpdate(dcx, source.buffer, len(data)) != SEC_SUCCESS:
                     raise last_error("cannot decode the PKCS #12 file")
@@ -150,6 +182,8 @@ def _decode_and_import(slot: Slot, data: bytes, password: bytes) -> None:
                     raise last_error("cannot verify the PKCS #12 file")
                 if lib.SEC_PKCS12DecoderValidateBags(dcx, _collision_callback) != SEC_SUCCESS:
                     raise last_error("the PKCS #12 file cannot be imported")
+                if lib.SEC_PKCS12DecoderRenameCertNicknames(dcx, _rename_callback, None) != 0:
+                    raise last_error("cannot name the PKCS #12 certificates")
                 if lib.SEC_PKCS12DecoderImportBags(dcx) != SEC_SUCCESS:
                     raise last_error(f"cannot store the PKCS #12 contents in {slot.directory}")
                 return

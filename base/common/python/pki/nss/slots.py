@@ -56,6 +56,22 @@ def _quote(value: str) -> str:
 
 
 _open: dict[int, Slot] = {}  # every slot opened here and not closed yet
+_abandoned: list[Slot] = []  # slots whose owner was garbage-collected, closed on the next open
+
+
+def close_later(slot: Slot) -> None:
+    """Close ``slot`` at the next opening: for finalizers, which may run while this very
+    thread holds the slot lock (a garbage collection inside NSS work), so must not take it."""
+    _abandoned.append(slot)
+
+
+def _close_abandoned() -> None:
+    while _abandoned:
+        slot = _abandoned.pop()
+        try:
+            close_user_db(slot)
+        except NSSError:
+            pass  # nothing more can be done for a database nobody holds
 
 
 def open_slots() -> list[Slot]:
@@ -73,6 +89,7 @@ def open_user_db(spec: str, read_only: bool) -> Slot:
     """
     flags = " flags=readOnly" if read_only else ""
     module_spec = f"configDir='{_quote(spec)}'{flags}".encode()
+    _close_abandoned()
     with slots_lock.exclusive():
         acquire_nss()
         try:
@@ -306,6 +323,7 @@ __all__ = [
     "RawCert",
     "Slot",
     "change_password",
+    "close_later",
     "close_user_db",
     "ensure_module_db",
     "init_password",
