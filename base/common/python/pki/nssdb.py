@@ -863,7 +863,8 @@ class NSSDatabase:
         return nss.need_login(slot) and not nss.is_logged_in(slot)
 
     def __enter__(self) -> NSSDatabase:
-        return self.open()
+        """Open the database, logged in when a password was given (see ``open``)."""
+        return self.open(login=self.has_password)
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()

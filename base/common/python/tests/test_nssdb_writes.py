@@ -478,9 +478,8 @@ def test_verify_cert(make_db, test_ca):
     with pytest.raises(subprocess.CalledProcessError, match="issuer is not recognized"):
         db.verify_cert(cert_data=CA("Stranger").issue_cert("x").cert_pem.decode())
     now = datetime.datetime.now(datetime.timezone.utc)
-    expired = test_ca.issue_cert(
-        "Old", not_before=now - datetime.timedelta(days=9), not_after=now - datetime.timedelta(days=1)
-    )
+    day = datetime.timedelta(days=1)
+    expired = test_ca.issue_cert("Old", not_before=now - 9 * day, not_after=now - day)
     with pytest.raises(subprocess.CalledProcessError) as info:
         db.verify_cert(cert_data=expired.cert_pem.decode(), cert_usage="SSLClient")
     assert info.value.error_name == "SEC_ERROR_EXPIRED_CERTIFICATE"
