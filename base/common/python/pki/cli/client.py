@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
         subparsers, "client-cert-import", "Import certificates into the client NSS database",
         import_cert,
     )
-    imp.add_argument("nickname", nargs="?", metavar="NICKNAME",
+    imp.add_argument("cert_nickname", nargs="?", metavar="NICKNAME",
                      help="nickname (default: -n); CA certificates get NSS's own if none")
     source = imp.add_mutually_exclusive_group(required=True)
     source.add_argument("--cert", metavar="FILE", help="certificate file (PEM or DER) to import")
@@ -66,13 +66,13 @@ def register(subparsers: Any) -> None:
         subparsers, "client-cert-del", "Remove a certificate from the client NSS database",
         delete_cert,
     )
-    delete.add_argument("nickname", metavar="NICKNAME")
+    delete.add_argument("cert_nickname", metavar="NICKNAME")
 
     mod = add_command(
         subparsers, "client-cert-mod", "Modify a certificate in the client NSS database",
         modify_cert,
     )
-    mod.add_argument("nickname", metavar="NICKNAME")
+    mod.add_argument("cert_nickname", metavar="NICKNAME")
     mod.add_argument("--trust", metavar="FLAGS", default="u,u,u",
                      help="trust flags (default: u,u,u)")
 
@@ -80,7 +80,7 @@ def register(subparsers: Any) -> None:
         subparsers, "client-cert-show", "Show a certificate in the client NSS database",
         show_cert,
     )
-    show.add_argument("nickname", metavar="NICKNAME")
+    show.add_argument("cert_nickname", metavar="NICKNAME")
     show.add_argument("--cert", metavar="FILE", help="PEM file to store the certificate in")
     show.add_argument("--pkcs12", metavar="FILE",
                       help="PKCS #12 file to store the certificate chain and private key in")
@@ -244,7 +244,7 @@ def _imported(ctx: CLIContext, entries: list[CertInfo], message: str) -> int:
 def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Import a certificate, a CA certificate or a PKCS #12 file."""
     db = ctx.nssdb()
-    nickname = args.nickname or ctx.nickname
+    nickname = args.cert_nickname or ctx.nickname
     before = {c.der for c in db.list_certs()}
     if args.cert:
         if not nickname:
@@ -273,23 +273,23 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 def delete_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Remove every certificate of that nickname (its key stays, as with the Java CLI)."""
-    ctx.nssdb().remove_cert(args.nickname)
+    ctx.nssdb().remove_cert(args.cert_nickname)
     if ctx.printer.is_json:
-        ctx.printer.json({"nickname": args.nickname, "removed": True})
+        ctx.printer.json({"nickname": args.cert_nickname, "removed": True})
     else:
-        ctx.printer.message(f'Removed certificate "{args.nickname}"')
+        ctx.printer.message(f'Removed certificate "{args.cert_nickname}"')
     return 0
 
 
 def modify_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Replace a certificate's trust flags."""
     db = ctx.nssdb()
-    db.modify_cert(args.nickname, args.trust)
-    entry = db.get_cert_entry(args.nickname)
+    db.modify_cert(args.cert_nickname, args.trust)
+    entry = db.get_cert_entry(args.cert_nickname)
     if ctx.printer.is_json:
         ctx.printer.json(_json(entry))
     else:
-        ctx.printer.message(f'Modified certificate "{args.nickname}"')
+        ctx.printer.message(f'Modified certificate "{args.cert_nickname}"')
         ctx.printer.record([("Trust Flags", entry.trust_flags)])
     return 0
 
@@ -297,10 +297,10 @@ def modify_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
 def show_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Show a certificate; ``--cert`` writes its PEM, ``--pkcs12`` exports it with its key."""
     db = ctx.nssdb()
-    entry = db.get_cert_entry(args.nickname)
+    entry = db.get_cert_entry(args.cert_nickname)
     if args.pkcs12:
         db.export_pkcs12(
-            args.pkcs12, pkcs12_password=_pkcs12_password(args), nicknames=[args.nickname]
+            args.pkcs12, pkcs12_password=_pkcs12_password(args), nicknames=[args.cert_nickname]
         )
     if args.cert:
         Path(args.cert).write_bytes(entry.certificate.public_bytes(Encoding.PEM))
