@@ -9,13 +9,16 @@ processes may write one sql database at once.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from audit_hook import run_audited
@@ -728,3 +731,65 @@ def test_upstream_reads_leave_the_files_byte_identical(make_db, db_type, tmp_pat
     db.close()
     capsys.readouterr()
     assert checksums(agent.db.directory) == before
+
+
+# -- the "done when" script --------------------------------------------------------------------
+
+_SCRIPT = Path(__file__).resolve().parent / "upstream_nssdb_script.py"
+_SCRIPT_HOOK = """
+import os, sys
+events = []
+def _hook(event, args):
+    if event in ("subprocess.Popen", "os.posix_spawn", "os.exec", "os.system", "os.fork",
+                 "os.forkpty", "os.spawn", "pty.spawn"):
+        events.append(("spawn", event, str(args[0]) if args else ""))
+    elif event == "open":
+        path, mode, flags = args
+        if (mode and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+        ):
+            events.append(("write", str(path)))
+    elif event in ("tempfile.mkstemp", "tempfile.mkdtemp"):
+        events.append(("temp", event))
+sys.addaudithook(_hook)
+import atexit
+atexit.register(lambda: sys.stderr.write("EVENTS " + repr(events) + "\\n"))
+import runpy
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_upstream_script_runs_unchanged_in_process(tmp_path, test_ca, p12_file, secret_files):
+    admin = test_ca.issue_cert("PKI Administrator")
+    p12 = p12_file(admin, "admin p12", "PKI Administrator")
+    p12_pw = secret_files("p12.pw", "admin p12\n")
+    ca_pem = tmp_path / "ca.pem"
+    ca_pem.write_bytes(test_ca.cert_pem)
+    db_dir, request = tmp_path / "clientdb", tmp_path / "subsystem.csr"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT_HOOK, str(_SCRIPT), str(db_dir), PASSWORD, str(ca_pem),
+         str(p12), str(p12_pw), str(request)],
+        capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TMPDIR=str(scratch)),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result == {
+        "dbtype": "sql", "pem_type": "CERTIFICATE", "subject": "CN=PKI Administrator,O=Example",
+        "serial_number": True, "trust_flags": "u,u,u", "data_is_base64_der": True,
+        "removed": True,
+    }
+    events = ast.literal_eval(done.stderr.split("EVENTS ", 1)[1])
+    # no subprocess, no temporary file; the one file written is the request asked for
+    assert events == [("write", str(request))]
+    assert list(scratch.iterdir()) == []
+    assert sorted(os.listdir(db_dir)) == ["cert9.db", "key4.db", "pkcs11.txt"]
+    csr = x509.load_pem_x509_csr(request.read_bytes())
+    assert csr.is_signature_valid
+    flags = certutil_certs(f"sql:{db_dir}")
+    assert flags == {"CA Signing Certificate": "CT,C,C"}
+    # the request's key and the admin's (its certificate removed, the key kept) stay
+    assert len(certutil_keys(f"sql:{db_dir}", PASSWORD)) == 2
