@@ -1581,10 +1581,7 @@ class NSSDatabase:
             try:
                 valid = nss_certs.verify_cert(slot, der, usage)
             except NSSError as exc:
-                raise NSSError(
-                    f"Invalid certificate {what}: {exc.error_text or exc.error_name}",
-                    exc.error_name, exc.error_text, exc.code,
-                ) from None
+                raise self._invalid(what, der, exc) from None
             if usage == 0 and not valid & _TRUSTED_USAGES:
                 # NSS's check of all usages also reports usages that need no trusted issuer
                 # (UserCertImport, VerifyCA, AnyCA): ask for one that does, to get its reason
@@ -1593,11 +1590,39 @@ class NSSDatabase:
                 try:
                     nss_certs.verify_cert(slot, der, probe)
                 except NSSError as exc:
-                    raise NSSError(
-                        f"Invalid certificate {what}: {exc.error_text or exc.error_name}",
-                        exc.error_name, exc.error_text, exc.code,
-                    ) from None
+                    raise self._invalid(what, der, exc) from None
                 raise NSSError(f"Invalid certificate {what}: not valid for any usage")
+
+    def _invalid(self, what: str, der: bytes, exc: NSSError) -> NSSError:
+        """The verification failure ``exc`` with a reason a person can act on.
+
+        NSS sometimes fails a verification with an unrelated NSPR error (seen with NSS 3.87
+        after many databases came and went in one process: ``PR_CALL_ONCE_ERROR``); the
+        verdict stays NSS's, the reason is then worked out from the certificate and the
+        database, and ``error_name`` is the NSS name of that reason.
+        """
+        name, text = exc.error_name, exc.error_text
+        if not (name or "").startswith("SEC_ERROR_"):
+            logger.debug("NSS reported %s for a failed verification", name)
+            name, text = self._diagnose(x509.load_der_x509_certificate(der))
+        return NSSError(f"Invalid certificate {what}: {text or name}", name, text, exc.code)
+
+    def _diagnose(self, cert: x509.Certificate) -> tuple[str, str]:
+        now = _utcnow()
+        if now > cert.not_valid_after_utc:
+            return "SEC_ERROR_EXPIRED_CERTIFICATE", "Peer's Certificate has expired."
+        if now < cert.not_valid_before_utc:
+            return "SEC_ERROR_EXPIRED_CERTIFICATE", "Peer's Certificate is not yet valid."
+        known = [c.certificate for c in self.list_certs()]
+        if cert.issuer != cert.subject and _find_issuer(cert, known) is None:
+            return (
+                "SEC_ERROR_UNKNOWN_ISSUER",
+                f"Peer's Certificate issuer ({_dn_string(cert.issuer)}) is not recognized.",
+            )
+        return (
+            "SEC_ERROR_UNTRUSTED_CERT",
+            "NSS did not accept the certificate for this usage and gave no usable reason.",
+        )
 
     def export_cert_bundle(
         self,

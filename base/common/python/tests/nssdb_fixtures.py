@@ -195,17 +195,21 @@ def make_db(tmp_path: Path, test_ca: CA):
     counter = iter(range(1000))
 
     def make(
-        password: str | None = PASSWORD, db_type: str = "sql", identity: bool = True
+        password: str | None = PASSWORD,
+        db_type: str = "sql",
+        identity: bool = True,
+        ca: CA | None = None,
     ) -> AgentDB:
+        ca = ca or test_ca
         directory = tmp_path / f"db{next(counter)}-{db_type}"
         db = TestNSSDB(directory, password, db_type)
-        db.add_ca("CA Signing Certificate", test_ca.cert, "CT,C,C")
-        rsa = test_ca.issue_cert("PKI Administrator", key_type="rsa")
-        ec = test_ca.issue_cert("PKI Administrator EC", key_type="ec")
+        db.add_ca("CA Signing Certificate", ca.cert, "CT,C,C")
+        rsa = ca.issue_cert("PKI Administrator", key_type="rsa")
+        ec = ca.issue_cert("PKI Administrator EC", key_type="ec")
         if identity:
             db.add_identity("PKI Administrator", rsa)
         db.cleanup()
-        return AgentDB(db=db, ca=test_ca, rsa=rsa, ec=ec)
+        return AgentDB(db=db, ca=ca, rsa=rsa, ec=ec)
 
     return make
 

@@ -123,6 +123,7 @@ _ITEM = POINTER(SECItem)
 _PROTOTYPES: dict[str, tuple[str, Any, list[Any]]] = {
     # errors, version, initialisation
     "PR_GetError": ("nspr", c_int, []),
+    "PR_SetError": ("nspr", None, [c_int, c_int]),
     "PR_ErrorToName": ("nspr", c_char_p, [c_int]),
     "PR_ErrorToString": ("nspr", c_char_p, [c_int, c_uint]),
     "NSS_GetVersion": ("nss", c_char_p, []),
@@ -153,7 +154,6 @@ _PROTOTYPES: dict[str, tuple[str, Any, list[Any]]] = {
     "PK11_IsReadOnly": ("nss", c_int, [_P]),
     "PK11_CheckUserPassword": ("nss", c_int, [_P, c_char_p]),
     "PK11_InitPin": ("nss", c_int, [_P, c_char_p, c_char_p]),
-    "PK11_ChangePW": ("nss", c_int, [_P, c_char_p, c_char_p]),
     # certificates
     "CERT_GetDefaultCertDB": ("nss", _P, []),
     "PK11_ListCertsInSlot": ("nss", POINTER(CERTCertList), [_P]),
@@ -267,6 +267,11 @@ def nss() -> Library:
             if _library is None:
                 _library = Library()
     return _library
+
+
+def clear_error() -> None:
+    """Forget this thread's last NSS error, so that a failure reports its own."""
+    nss().PR_SetError(0, 0)
 
 
 def last_error(what: str, exc_class: type[NSSError] = NSSError) -> NSSError:

@@ -21,6 +21,7 @@ from pki.nss._lib import (
     CERTCertTrust,
     InputItem,
     NSSError,
+    clear_error,
     in_slot,
     last_error,
     nss,
@@ -232,6 +233,7 @@ def verify_cert(slot: Slot | None, der: bytes, usage: int) -> int:
     context = contextlib.nullcontext(cert) if cert is not None else _temp_cert(der)
     try:
         with context as handle_cert:
+            clear_error()
             status = lib.CERT_VerifyCertificateNow(
                 lib.CERT_GetDefaultCertDB(), handle_cert, PR_TRUE, usage, None,
                 ctypes.byref(returned),

@@ -241,15 +241,6 @@ def init_password(slot: Slot, password: str) -> None:
         raise last_error(f"cannot set the password of {slot.directory}")
 
 
-@in_slot
-def change_password(slot: Slot, old: str, new: str) -> None:
-    """Replace the database password (``PK11_ChangePW``); the old one must be right."""
-    with secret_string(old) as old_buffer, secret_string(new) as new_buffer:
-        status = nss().PK11_ChangePW(slot.pointer, old_buffer, new_buffer)
-    if status != SEC_SUCCESS:
-        raise last_error(f"cannot change the password of {slot.directory}")
-
-
 class RawCert(NamedTuple):
     """A certificate as NSS holds it in one slot."""
 
@@ -322,7 +313,6 @@ def list_certs(slot: Slot) -> list[RawCert]:
 __all__ = [
     "RawCert",
     "Slot",
-    "change_password",
     "close_later",
     "close_user_db",
     "ensure_module_db",
