@@ -2122,11 +2122,14 @@ class NSSDatabase:
             password = Secret(self._pkcs12_password(pkcs12_password, pkcs12_password_file))
             data = Path(pkcs12_file).read_bytes()
             with self._writer("import a PKCS #12 file") as slot:
-                if overwrite:
-                    self._remove_replaced(slot, data, password)
+                replaced = []
                 try:
+                    if overwrite:
+                        replaced = self._remove_replaced(slot, data, password)
                     added = nss_pkcs12.import_pkcs12(slot, data, password)
                 except NSSError as exc:
+                    for der, nickname, trust in replaced:  # put back what overwrite removed
+                        nss_certs.import_cert(slot, der, nickname, trust)
                     if exc.error_name in ("SEC_ERROR_BAD_PASSWORD", "SEC_ERROR_PKCS12_INVALID_MAC"):
                         raise NSSError(
                             f"Unable to import PKCS #12 file {pkcs12_file}: wrong PKCS #12 "
@@ -2136,24 +2139,24 @@ class NSSDatabase:
                     raise
                 self._filter_import(slot, added, no_user_certs, no_ca_certs)
 
-    def _remove_replaced(self, slot: nss.Slot, data: bytes, password: str) -> None:
+    def _remove_replaced(
+        self, slot: nss.Slot, data: bytes, password: str
+    ) -> list[tuple[bytes, str, str]]:
         """Before an import with ``overwrite``: delete this database's certificates that
-        share a nickname with the file's but differ from them."""
-        try:
-            loaded = pkcs12.load_pkcs12(data, password.encode("utf-8"))
-        except ValueError as exc:
-            raise NSSError(f"cannot read the PKCS #12 file: {exc}") from None
-        entries = [loaded.cert] if loaded.cert else []
-        entries += list(loaded.additional_certs)
-        del loaded
-        for entry in entries:
-            if entry is None or not entry.friendly_name:
+        share a nickname with the file's but differ from them (NSS reads the file; its keys
+        stay encrypted). Returns ``(der, nickname, trust)`` of each, to restore on failure."""
+        removed = []
+        for entry in nss_pkcs12.pkcs12_certs(slot, data, password):
+            if not entry.friendly_name:
                 continue
-            name = entry.friendly_name.decode("utf-8", errors="replace")
-            der = entry.certificate.public_bytes(Encoding.DER)
             for raw in nss.list_certs(slot):
-                if raw.nickname == name and raw.der != der:
+                if raw.nickname == entry.friendly_name and raw.der != entry.der:
+                    trust = trust_string(
+                        raw.ssl_trust, raw.email_trust, raw.object_signing_trust
+                    ).replace("u", "")
                     nss_certs.delete_cert(slot, raw.der, remove_key=False)
+                    removed.append((raw.der, raw.nickname, trust))
+        return removed
 
     def _filter_import(
         self, slot: nss.Slot, added: Any, no_user_certs: bool, no_ca_certs: bool

@@ -285,6 +285,22 @@ def test_import_pkcs12_filters(make_db, p12_file):
     assert certutil_keys(ca_only.spec, PASSWORD) == []
 
 
+def test_import_pkcs12_overwrite(make_db, p12_file):
+    agent = make_db()  # holds "PKI Administrator" (agent.rsa)
+    newer = agent.ca.issue_cert("PKI Administrator Renewed", key_type="ec")
+    path = p12_file(newer, "pw", "PKI Administrator")
+    keep = make_db()
+    # without overwrite NSS keeps the stored one and names the new one itself
+    NSSDatabase(keep.spec, password=PASSWORD).import_pkcs12(str(path), "pw")
+    flags = certutil_certs(keep.spec)
+    assert flags["PKI Administrator"] == "u,u,u" and len(flags) == 3
+    db = NSSDatabase(agent.spec, password=PASSWORD)
+    db.import_pkcs12(str(path), "pw", overwrite=True)
+    assert db.get_x509_cert("PKI Administrator") == newer.cert
+    assert set(certutil_certs(agent.spec)) == {"CA Signing Certificate", "PKI Administrator"}
+    db.close()
+
+
 @pytest.mark.parametrize("db_type", ["sql", "dbm"])
 def test_wrong_pkcs12_password_leaves_the_database_byte_identical(make_db, p12_file, db_type):
     agent = make_db(db_type=db_type)

@@ -103,6 +103,16 @@ class SECKEYPrivateKeyList(Structure):
     _fields_ = [("list", PRCList), ("arena", c_void_p)]
 
 
+class SEC_PKCS12DecoderItem(Structure):
+    _fields_ = [
+        ("der", POINTER(SECItem)),
+        ("type", c_int),
+        ("hasKey", c_int),
+        ("friendlyName", POINTER(SECItem)),
+        ("shroudAlg", c_void_p),
+    ]
+
+
 class PK11RSAGenParams(Structure):
     _fields_ = [("keySizeInBits", c_int), ("pe", c_ulong)]
 
@@ -201,6 +211,10 @@ _PROTOTYPES: dict[str, tuple[str, Any, list[Any]]] = {
     "SEC_PKCS12DecoderSetTargetTokenCAs": ("smime", c_int, [_P, c_int]),
     "SEC_PKCS12DecoderRenameCertNicknames": ("smime", c_int, [_P, NicknameRenameCallback, _P]),
     "SEC_PKCS12DecoderImportBags": ("smime", c_int, [_P]),
+    "SEC_PKCS12DecoderIterateInit": ("smime", c_int, [_P]),
+    "SEC_PKCS12DecoderIterateNext": (
+        "smime", c_int, [_P, POINTER(POINTER(SEC_PKCS12DecoderItem))],
+    ),
     "SEC_PKCS12DecoderFinish": ("smime", None, [_P]),
     "SEC_PKCS12CreateExportContext": ("smime", _P, [_P, _P, _P, _P]),
     "SEC_PKCS12AddPasswordIntegrity": ("smime", c_int, [_P, _ITEM, c_int]),

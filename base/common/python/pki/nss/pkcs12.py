@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from pki.nss._lib import (
@@ -28,8 +29,10 @@ from pki.nss._lib import (
     NicknameCollisionCallback,
     NicknameRenameCallback,
     NSSError,
+    SEC_PKCS12DecoderItem,
     UCS2ASCIIConversionFunction,
     in_slot,
+    item_bytes,
     last_error,
     nss,
     secret_item,
@@ -157,9 +160,12 @@ class ImportResult(NamedTuple):
     key_ids: list[bytes]
 
 
-def _decode_and_import(slot: Slot, data: bytes, password: bytes) -> None:
+@contextlib.contextmanager
+def _verified_decoder(slot: Slot, data: bytes, password: str) -> Iterator[int]:
+    """A decoder context holding the whole file, its MAC checked with ``password``."""
     lib = nss()
-    with secret_item(password) as pw:
+    # PKCS #12 passwords are BMPStrings with a terminating NUL (pk12util does the same)
+    with secret_item((password + "\0").encode("utf-16-be")) as pw:
         attempts = [pw.item.len, 0] if pw.item.len == 2 else [pw.item.len]
         for index, length in enumerate(attempts):
             pw.item.len = length
@@ -180,15 +186,42 @@ def _decode_and_import(slot: Slot, data: bytes, password: bytes) -> None:
                     if index + 1 < len(attempts):
                         continue  # an empty password is tried both with and without its NUL
                     raise last_error("cannot verify the PKCS #12 file")
-                if lib.SEC_PKCS12DecoderValidateBags(dcx, _collision_callback) != SEC_SUCCESS:
-                    raise last_error("the PKCS #12 file cannot be imported")
-                if lib.SEC_PKCS12DecoderRenameCertNicknames(dcx, _rename_callback, None) != 0:
-                    raise last_error("cannot name the PKCS #12 certificates")
-                if lib.SEC_PKCS12DecoderImportBags(dcx) != SEC_SUCCESS:
-                    raise last_error(f"cannot store the PKCS #12 contents in {slot.directory}")
+                yield dcx
                 return
             finally:
                 lib.SEC_PKCS12DecoderFinish(dcx)
+
+
+class PKCS12Cert(NamedTuple):
+    """A certificate of a PKCS #12 file: DER, friendly name, whether a key comes with it."""
+
+    der: bytes
+    friendly_name: str | None
+    has_key: bool
+
+
+_CERT_BAG = 164  # SEC_OID_PKCS12_V1_CERT_BAG_ID (secoidt.h)
+
+
+@in_slot
+def pkcs12_certs(slot: Slot, data: bytes, password: str) -> list[PKCS12Cert]:
+    """The certificates of a PKCS #12 file (as ``pk12util -l``); its keys stay encrypted."""
+    lib = nss()
+    result = []
+    with _verified_decoder(slot, data, password) as dcx:
+        if lib.SEC_PKCS12DecoderIterateInit(dcx) != SEC_SUCCESS:
+            raise last_error("cannot list the PKCS #12 file")
+        item = ctypes.POINTER(SEC_PKCS12DecoderItem)()
+        while lib.SEC_PKCS12DecoderIterateNext(dcx, ctypes.byref(item)) == SEC_SUCCESS:
+            entry = item.contents
+            if entry.type != _CERT_BAG or not entry.der:
+                continue
+            name = None
+            if entry.friendlyName and entry.friendlyName.contents.len:
+                raw = item_bytes(entry.friendlyName).rstrip(b"\0")  # NSS keeps the NUL
+                name = raw.decode("utf-8", errors="replace") or None
+            result.append(PKCS12Cert(item_bytes(entry.der), name, bool(entry.hasKey)))
+    return result
 
 
 @in_slot
@@ -199,12 +232,17 @@ def import_pkcs12(slot: Slot, data: bytes, password: str) -> ImportResult:
     is stored. Returns what was added, so that the caller can filter it.
     """
     _install_conversion()
+    lib = nss()
     before_certs = {raw.der for raw in list_certs(slot)}
     before_keys = {key.key_id for key in list_private_keys(slot)}
-    # PKCS #12 passwords are BMPStrings with a terminating NUL (pk12util does the same)
-    unicode_password = (password + "\0").encode("utf-16-be")
     try:
-        _decode_and_import(slot, data, unicode_password)
+        with _verified_decoder(slot, data, password) as dcx:
+            if lib.SEC_PKCS12DecoderValidateBags(dcx, _collision_callback) != SEC_SUCCESS:
+                raise last_error("the PKCS #12 file cannot be imported")
+            if lib.SEC_PKCS12DecoderRenameCertNicknames(dcx, _rename_callback, None) != 0:
+                raise last_error("cannot name the PKCS #12 certificates")
+            if lib.SEC_PKCS12DecoderImportBags(dcx) != SEC_SUCCESS:
+                raise last_error(f"cannot store the PKCS #12 contents in {slot.directory}")
     except NSSError:
         _remove_added(slot, before_certs, before_keys)
         raise
@@ -314,8 +352,10 @@ __all__ = [
     "DEFAULT_KEY_CIPHER",
     "DEFAULT_MAC_DIGEST",
     "ImportResult",
+    "PKCS12Cert",
     "MAC_DIGESTS",
     "export_pkcs12",
     "import_pkcs12",
+    "pkcs12_certs",
     "remove_added",
 ]
