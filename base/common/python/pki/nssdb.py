@@ -26,7 +26,6 @@ Typical use::
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import datetime
 import grp
@@ -47,19 +46,17 @@ from pathlib import Path
 from typing import Any, Callable, Union
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
     load_der_private_key,
     pkcs7,
-    pkcs12,
 )
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from pki import _csr, nss
+from pki import _certdata, _csr, nss
 from pki.nss import NSSError
 from pki.nss import certs as nss_certs
 from pki.nss import keys as nss_keys
@@ -452,53 +449,6 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
-# NSS-style DN strings, as upstream's pki.convert_x509_name_to_dn writes them
-_ATTR_NAMES = {
-    NameOID.COMMON_NAME: "CN",
-    NameOID.COUNTRY_NAME: "C",
-    NameOID.LOCALITY_NAME: "L",
-    NameOID.STATE_OR_PROVINCE_NAME: "ST",
-    NameOID.ORGANIZATION_NAME: "O",
-    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-    NameOID.SERIAL_NUMBER: "serialNumber",
-    NameOID.SURNAME: "SN",
-    NameOID.GIVEN_NAME: "givenName",
-    NameOID.TITLE: "title",
-    NameOID.GENERATION_QUALIFIER: "generationQualifier",
-    NameOID.DN_QUALIFIER: "dnQualifier",
-    NameOID.PSEUDONYM: "pseudonym",
-    NameOID.DOMAIN_COMPONENT: "DC",
-    NameOID.EMAIL_ADDRESS: "E",
-    NameOID.JURISDICTION_COUNTRY_NAME: "incorporationCountry",
-    NameOID.JURISDICTION_LOCALITY_NAME: "incorporationLocality",
-    NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME: "incorporationState",
-    NameOID.BUSINESS_CATEGORY: "businessCategory",
-    x509.ObjectIdentifier("2.5.4.9"): "STREET",
-    x509.ObjectIdentifier("2.5.4.17"): "postalCode",
-    x509.ObjectIdentifier("0.9.2342.19200300.100.1.1"): "UID",
-}
-
-
-def _escape_dn_value(value: str) -> str:
-    for char in ("\\", ",", "+", '"', "<", ">", ";", "=", "\0"):
-        value = value.replace(char, "\\" + char)
-    if value.endswith(" "):
-        value = value[:-1] + "\\ "
-    if value.startswith(("#", " ")):
-        value = "\\" + value
-    return value
-
-
-def _dn_string(name: x509.Name) -> str:
-    """``CN=Admin,O=EXAMPLE``: most specific attribute first, NSS's attribute names."""
-    rdns = []
-    for attr in name:
-        label = _ATTR_NAMES.get(attr.oid, attr.oid.dotted_string)
-        value = attr.value if isinstance(attr.value, str) else attr.value.hex()
-        rdns.append(f"{label}={_escape_dn_value(value)}")
-    return ",".join(reversed(rdns))
-
-
 # -- passwords ---------------------------------------------------------------------------------
 
 _INTERNAL_TOKEN_ALIASES = {
@@ -576,48 +526,6 @@ def _split_spec(directory: str | os.PathLike[str]) -> tuple[str, Path]:
     return db_type, path
 
 
-def _pem(der: bytes, header: str = CERT_HEADER, footer: str = CERT_FOOTER, eol: str = "\n") -> str:
-    body = base64.b64encode(der).decode("ascii")
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return eol.join([header, *lines, footer]) + eol
-
-
-def _load_certs(data: bytes | str, what: str) -> list[x509.Certificate]:
-    """Certificates from PEM (one or several), base-64 DER, or DER."""
-    raw = data.encode("ascii", errors="replace") if isinstance(data, str) else data
-    try:
-        if b"-----BEGIN CERTIFICATE-----" in raw:
-            return x509.load_pem_x509_certificates(raw)
-        if raw.lstrip().startswith(b"-----BEGIN"):
-            raise ValueError("not a certificate PEM block")
-        stripped = raw.strip()
-        if stripped[:1] != b"\x30":
-            stripped = base64.b64decode(b"".join(stripped.split()), validate=True)
-        return [x509.load_der_x509_certificate(stripped)]
-    except (ValueError, binascii.Error) as exc:
-        raise NSSCommandError(
-            f"{what} holds no certificate (PEM, base-64 or DER expected): {exc}",
-            ("pki.nssdb", "load-certificate"),
-        ) from None
-
-
-def _sort_chain(certs: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """Certificates ordered root first, each followed by what it issued (as Dogtag sorts)."""
-    remaining = list(certs)
-    by_subject = {c.subject: c for c in remaining}
-    ordered: list[x509.Certificate] = []
-    roots = [c for c in remaining if c.issuer == c.subject or c.issuer not in by_subject]
-    queue = roots[:1] if roots else remaining[:1]
-    while queue:
-        current = queue.pop(0)
-        if current in ordered:
-            continue
-        ordered.append(current)
-        queue.extend(c for c in remaining if c.issuer == current.subject and c not in ordered)
-    ordered.extend(c for c in remaining if c not in ordered)
-    return ordered
-
-
 def _write_private(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` readable by its owner only (as pk12util creates files)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -674,45 +582,6 @@ def _fips_enabled() -> bool:
         return Path("/proc/sys/crypto/fips_enabled").read_text().strip() not in ("", "0")
     except OSError:
         return False
-
-
-def _oid_name(oid: x509.ObjectIdentifier) -> str:
-    return str(getattr(oid, "_name", None) or oid.dotted_string)
-
-
-def _pretty(cert: x509.Certificate, nickname: str | None = None) -> str:
-    """A human-readable description of ``cert`` (upstream prints Java's or certutil's)."""
-    lines = []
-    if nickname is not None:
-        lines.append(f"Nickname: {nickname}")
-    lines += [
-        "Certificate:",
-        "    Data:",
-        f"        Version: {cert.version.value + 1} (0x{cert.version.value:x})",
-        f"        Serial Number: {cert.serial_number} (0x{cert.serial_number:x})",
-        f"        Signature Algorithm: {_oid_name(cert.signature_algorithm_oid)}",
-        f"        Issuer: {_dn_string(cert.issuer)}",
-        "        Validity:",
-        f"            Not Before: {cert.not_valid_before_utc:%a %b %d %H:%M:%S %Y} UTC",
-        f"            Not After : {cert.not_valid_after_utc:%a %b %d %H:%M:%S %Y} UTC",
-        f"        Subject: {_dn_string(cert.subject)}",
-        "        Subject Public Key Info:",
-    ]
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        lines.append(f"            Public Key Algorithm: RSA ({key.key_size} bits)")
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        lines.append(f"            Public Key Algorithm: EC ({key.curve.name})")
-    else:
-        lines.append(f"            Public Key Algorithm: {type(key).__name__}")
-    if cert.extensions:
-        lines.append("        Extensions:")
-        for ext in cert.extensions:
-            critical = " (critical)" if ext.critical else ""
-            lines.append(f"            {_oid_name(ext.oid)}{critical}: {ext.value}")
-    fingerprint = cert.fingerprint(hashes.SHA256()).hex(":").upper()
-    lines.append(f"    Fingerprint (SHA-256): {fingerprint}")
-    return "\n".join(lines) + "\n"
 
 
 class NSSDatabase:
@@ -1116,7 +985,7 @@ class NSSDatabase:
         chain: list[x509.Certificate] = []
         current = cert
         while current.issuer != current.subject and len(chain) < 10:
-            issuer = _find_issuer(current, certs)
+            issuer = _certdata.find_issuer(current, certs)
             if issuer is None or issuer in chain:
                 break
             chain.append(issuer)
@@ -1426,7 +1295,7 @@ class NSSDatabase:
             source = "the certificate data"
         if isinstance(data, str) and (cert_format or "").upper() == "BASE64":
             data = convert_cert(data, "base64", "pem")
-        return _load_certs(data, source)[0]
+        return _certdata.load_certs(data, source)[0]
 
     def add_ca_cert(
         self,
@@ -1478,7 +1347,7 @@ class NSSDatabase:
             self._check_token(token)
             found = self._find(nickname)
             if found:
-                sys.stdout.write(_pretty(found[0].certificate, found[0].nickname))
+                sys.stdout.write(_certdata.pretty(found[0].certificate, found[0].nickname))
 
     def get_cert(
         self,
@@ -1505,11 +1374,11 @@ class NSSDatabase:
         cert = found[0].certificate
         data: bytes | str
         if output_format == "pem":
-            data = _pem(found[0].der, eol="\r\n").encode("ascii")
+            data = _certdata.pem(found[0].der, eol="\r\n").encode("ascii")
         elif output_format == "base64":
             data = base64.b64encode(found[0].der).decode("ascii")
         else:
-            data = _pretty(cert).encode("utf-8")
+            data = _certdata.pretty(cert).encode("utf-8")
         if output_text and isinstance(data, bytes):
             data = data.decode("ascii" if output_format == "pem" else "utf-8")
         logger.debug("NSSDatabase.get_cert(%s) ends", nickname)
@@ -1534,8 +1403,8 @@ class NSSDatabase:
             "object": cert,
             "data": base64.b64encode(entry.der).decode("ascii"),
             "serial_number": cert.serial_number,
-            "issuer": _dn_string(cert.issuer),
-            "subject": _dn_string(cert.subject),
+            "issuer": _certdata.dn_string(cert.issuer),
+            "subject": _certdata.dn_string(cert.subject),
             "not_before": self.convert_time_to_millis(cert.not_valid_before_utc),
             "not_after": self.convert_time_to_millis(cert.not_valid_after_utc),
             "trust_flags": entry.trust_flags,
@@ -1614,10 +1483,11 @@ class NSSDatabase:
         if now < cert.not_valid_before_utc:
             return "SEC_ERROR_EXPIRED_CERTIFICATE", "Peer's Certificate is not yet valid."
         known = [c.certificate for c in self.list_certs()]
-        if cert.issuer != cert.subject and _find_issuer(cert, known) is None:
+        if cert.issuer != cert.subject and _certdata.find_issuer(cert, known) is None:
             return (
                 "SEC_ERROR_UNKNOWN_ISSUER",
-                f"Peer's Certificate issuer ({_dn_string(cert.issuer)}) is not recognized.",
+                f"Peer's Certificate issuer ({_certdata.dn_string(cert.issuer)}) is not "
+                "recognized.",
             )
         return (
             "SEC_ERROR_UNTRUSTED_CERT",
@@ -1649,7 +1519,7 @@ class NSSDatabase:
                 output = cert.public_bytes(Encoding.DER)
             else:
                 output = "".join(
-                    _pem(c.public_bytes(Encoding.DER), eol="\r\n") for c in certs
+                    _certdata.pem(c.public_bytes(Encoding.DER), eol="\r\n") for c in certs
                 ).encode("ascii")
             if output_file:
                 Path(output_file).write_bytes(output)
@@ -1755,7 +1625,7 @@ class NSSDatabase:
             for data in cert_chain or ():
                 if (cert_format or "").upper() == "BASE64":
                     data = convert_cert(data, "base64", "pem")
-                certs.extend(_load_certs(data, "the certificate data"))
+                certs.extend(_certdata.load_certs(data, "the certificate data"))
             return pkcs7.serialize_certificates(certs, Encoding.PEM).decode("ascii")
 
     def get_pkcs7_certs(
@@ -1764,9 +1634,8 @@ class NSSDatabase:
         """The certificates of a PKCS #7 chain as PEM texts, root first."""
         with self._operation("get_pkcs7_certs"):
             data: str | bytes = pkcs7_data or Path(pkcs7_file).read_bytes()  # type: ignore[arg-type]
-            return [
-                _pem(c.public_bytes(Encoding.DER)) for c in _sort_chain(self._pkcs7_certs(data))
-            ]
+            chain = _certdata.sort_chain(self._pkcs7_certs(data))
+            return [_certdata.pem(c.public_bytes(Encoding.DER)) for c in chain]
 
     def import_pkcs7(
         self,
@@ -1782,7 +1651,7 @@ class NSSDatabase:
         with self._operation("import_pkcs7", nickname or "-"):
             self._check_token(token)
             data: str | bytes = pkcs7_data or Path(pkcs7_file).read_bytes()  # type: ignore[arg-type]
-            chain = _sort_chain(self._pkcs7_certs(data))
+            chain = _certdata.sort_chain(self._pkcs7_certs(data))
             if not chain:
                 raise ValueError("the PKCS #7 data holds no certificate")
             if trust_attributes is not None:
@@ -1809,7 +1678,7 @@ class NSSDatabase:
             if not nickname:
                 raise ValueError("Missing certificate nickname")
             cert = self._certs_named(nickname)[0].certificate
-            chain = _sort_chain([cert, *self._chain_of(cert)])
+            chain = _certdata.sort_chain([cert, *self._chain_of(cert)])
             fmt = output_format.upper()
             if fmt == "PEM":
                 return pkcs7.serialize_certificates(chain, Encoding.PEM).decode("ascii")
@@ -1979,7 +1848,7 @@ class NSSDatabase:
             )
             info = _csr.certification_request_info(subject, spki, extensions)
             der = nss_keys.sign_der(slot, key, info, hash_alg or "SHA256")
-        return _pem(der, CSR_HEADER, CSR_FOOTER).encode("ascii")
+        return _certdata.pem(der, CSR_HEADER, CSR_FOOTER).encode("ascii")
 
     def create_cert(
         self,
@@ -2010,7 +1879,7 @@ class NSSDatabase:
                     slot, csr, serial, issuer, key_usage_ext, basic_constraints_ext,
                     aki_ext, ski_ext, aia_ext, ext_key_usage_ext, validity,
                 )
-            Path(cert_file).write_text(_pem(der), encoding="ascii")
+            Path(cert_file).write_text(_certdata.pem(der), encoding="ascii")
         return 0
 
     def _key_for_public(self, slot: nss.Slot, public: Any) -> bytes:
@@ -2087,7 +1956,7 @@ class NSSDatabase:
             extensions[value.oid] = x509.Extension(value.oid, bool(aia_ext.get("critical")), value)
         for ext in extensions.values():
             builder = builder.add_extension(ext.value, ext.critical)
-        tbs = _tbs_for(builder, nss_keys.public_key_info(slot, signer))
+        tbs = _certdata.tbs_for(builder, nss_keys.public_key_info(slot, signer))
         return nss_keys.sign_der(slot, signer, tbs, "SHA256")
 
     # -- upstream: PKCS #12 --------------------------------------------------------------
@@ -2216,7 +2085,7 @@ class NSSDatabase:
                 key_encryption, mac_digest,
             )
             if append and Path(pkcs12_file).exists():
-                blob = _merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
+                blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
             _write_private(pkcs12_file, blob)
 
     def _pkcs12_blob(
@@ -2241,7 +2110,7 @@ class NSSDatabase:
                 slot = self._reader()
                 self._login(slot)
                 key = self._export_key(slot, selected[0])
-            return _pkcs12_of(certs, key, password)
+            return _certdata.pkcs12_of(certs, key, password)
         slot = self._reader()
         self._login(slot)
         none = (cert_encryption or "").upper() in ("NONE", "")
@@ -2288,93 +2157,8 @@ class NSSDatabase:
                 key_encryption, None, friendly_name,
             )
             if append and Path(pkcs12_file).exists():
-                blob = _merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
+                blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
             _write_private(pkcs12_file, blob)
-
-
-def _tbs_for(builder: x509.CertificateBuilder, signer_spki: bytes) -> bytes:
-    """The TBSCertificate ``builder`` describes, for NSS to sign with the database's key.
-
-    cryptography builds (and so validates) the certificate body; it needs a key of the
-    signer's type to do so, whose signature is then discarded: only the to-be-signed part,
-    whose signature algorithm depends on the key type alone, is kept.
-    """
-    public = serialization.load_der_public_key(signer_spki)
-    stand_in: Any
-    if isinstance(public, rsa.RSAPublicKey):
-        stand_in = _stand_in_key("rsa")
-    elif isinstance(public, ec.EllipticCurvePublicKey):
-        stand_in = _stand_in_key("ec")
-    else:
-        raise NSSError(f"cannot issue certificates with a {type(public).__name__}")
-    return builder.sign(stand_in, hashes.SHA256()).tbs_certificate_bytes
-
-
-_stand_ins: dict[str, Any] = {}
-
-
-def _stand_in_key(kind: str) -> Any:
-    if kind not in _stand_ins:
-        _stand_ins[kind] = (
-            rsa.generate_private_key(65537, 1024) if kind == "rsa"
-            else ec.generate_private_key(ec.SECP256R1())
-        )
-    return _stand_ins[kind]
-
-
-def _pkcs12_of(
-    certs: Sequence[tuple[x509.Certificate, str | None]], key: PrivateKey | None, password: str
-) -> bytes:
-    """A PKCS #12 file built in memory (certificate-only files, renamed or merged ones)."""
-    encryption = serialization.BestAvailableEncryption(password.encode("utf-8"))
-    entries = [
-        pkcs12.PKCS12Certificate(c, n.encode("utf-8") if n else None) for c, n in certs
-    ]
-    if key is not None and entries:
-        first, rest = entries[0], entries[1:]
-        name = first.friendly_name
-        return pkcs12.serialize_key_and_certificates(
-            name, key, first.certificate, rest or None, encryption
-        )
-    return pkcs12.serialize_key_and_certificates(None, None, None, entries, encryption)
-
-
-def _merge_pkcs12(existing: bytes, new: bytes, password: str) -> bytes:
-    """Both files' certificates and keys in one file (upstream's ``--append``)."""
-    secret = password.encode("utf-8")
-    try:
-        old, add = pkcs12.load_pkcs12(existing, secret), pkcs12.load_pkcs12(new, secret)
-    except ValueError as exc:
-        raise NSSError(f"cannot append to the existing PKCS #12 file: {exc}") from None
-    encryption = serialization.BestAvailableEncryption(secret)
-    keyed = [(b.key, b.cert) for b in (old, add) if b.key is not None and b.cert is not None]
-    others = [c for b in (old, add) for c in b.additional_certs]
-    others += [b.cert for b in (old, add) if b.key is None and b.cert is not None]
-    if len(keyed) > 1:
-        raise NSSError(
-            "cannot append: the existing PKCS #12 file already holds a key and cryptography "
-            "writes one key per file"
-        )
-    if keyed:
-        key, cert = keyed[0]
-        return pkcs12.serialize_key_and_certificates(
-            cert.friendly_name, key, cert.certificate, others or None, encryption  # type: ignore[arg-type]
-        )
-    return pkcs12.serialize_key_and_certificates(None, None, None, others, encryption)
-
-
-def _find_issuer(
-    cert: x509.Certificate, candidates: Sequence[x509.Certificate]
-) -> x509.Certificate | None:
-    for candidate in candidates:
-        if candidate.subject != cert.issuer or candidate == cert:
-            continue
-        try:
-            cert.verify_directly_issued_by(candidate)
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        return candidate
-    return None
 
 
 def _chain_names(
