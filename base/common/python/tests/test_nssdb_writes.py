@@ -802,7 +802,8 @@ def test_upstream_script_runs_unchanged_in_process(tmp_path, test_ca, p12_file, 
     }
     events = ast.literal_eval(done.stderr.split("EVENTS ", 1)[1])
     # no subprocess, no temporary file; the one file written is the request asked for
-    assert events == [("write", str(request))]
+    # (Python 3.9's pathlib reports that one open twice)
+    assert set(events) == {("write", str(request))}
     assert list(scratch.iterdir()) == []
     assert sorted(os.listdir(db_dir)) == ["cert9.db", "key4.db", "pkcs11.txt"]
     csr = x509.load_pem_x509_csr(request.read_bytes())
