@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import os
 import subprocess
@@ -495,3 +496,19 @@ def test_cert_info_is_valid_at(sql_db):
     assert info.is_valid_at(datetime.datetime.now(datetime.timezone.utc))
     assert not info.is_valid_at(info.not_after + datetime.timedelta(seconds=1))
     assert isinstance(info.certificate, x509.Certificate)
+
+
+def test_a_dropped_database_gives_its_slot_back(sql_db):
+    from pki.nss import slots
+
+    before = len(slots.open_slots())
+    db = NSSDatabase(sql_db.spec)
+    db.list_certs()
+    assert len(slots.open_slots()) == before + 1
+    del db
+    gc.collect()
+    other = NSSDatabase(sql_db.spec)
+    other.list_certs()  # opening closes the slot of the dropped one first
+    assert len(slots.open_slots()) == before + 1
+    other.close()
+    assert len(slots.open_slots()) == before

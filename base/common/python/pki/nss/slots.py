@@ -66,8 +66,11 @@ def close_later(slot: Slot) -> None:
 
 
 def _close_abandoned() -> None:
-    while _abandoned:
-        slot = _abandoned.pop()
+    while True:
+        try:
+            slot = _abandoned.pop()
+        except IndexError:  # another thread took the last one
+            return
         try:
             close_user_db(slot)
         except NSSError:
