@@ -201,8 +201,8 @@ def test_import_pkcs12(pki, db_dir, make_db, p12_file, secret_files):
     pwfile = secret_files("p12.pw", "p12 secret\n")
     before = checksums(db_dir)
     line = pki("-d", str(db_dir), "-c", PASSWORD, "client-cert-import", "--pkcs12", str(path),
-               "--pkcs12-password", "wrong").failed()
-    assert "wrong PKCS #12 password" in line and "wrong" not in line.split(":")[0]
+               "--pkcs12-password", "Wr0ng-P12-Secret").failed()
+    assert "wrong PKCS #12 password" in line and "Wr0ng-P12-Secret" not in line
     assert checksums(db_dir) == before
     data = pki("--output-format", "json", "-d", str(db_dir), "-c", PASSWORD,
                "client-cert-import", "--pkcs12", str(path),
