@@ -599,7 +599,11 @@ class NSSDatabase:
     own the files a write creates when run as root. ``read_only=True`` refuses every write.
 
     Every lookup is scoped to this database's slot, so two databases holding the same
-    nickname each answer with their own certificate.
+    nickname each answer with their own certificate. NSS keeps one certificate cache per
+    process, though: ``verify_cert`` finds issuers and trust in every database this process
+    has open, and a trust change is refused while another open database holds the same
+    certificate (NSS could store it in the wrong one); ``close()`` what you no longer read.
+    An object dropped without ``close()`` gives its database back at the next opening.
     """
 
     def __init__(
