@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
+import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,5 +127,118 @@ def password_file(tmp_path: Path):
         path = tmp_path / name
         path.write_text(content)
         return path
+
+    return write
+
+
+# -- checking what NSS's own tools see -------------------------------------------------------
+
+
+def certutil(spec: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``certutil <args> -d spec``; the password goes through a pipe (``-f /dev/stdin``)."""
+    _require_nss_tools()
+    pw = ["-f", "/dev/stdin"] if password is not None else []
+    return subprocess.run(
+        ["certutil", *args[:1], "-d", spec, *pw, *args[1:]],
+        input=(password + "\n") if password is not None else None,
+        capture_output=True, text=True, check=False,
+    )
+
+
+def certutil_certs(spec: str) -> dict[str, str]:
+    """Nickname -> trust flags, as ``certutil -L`` prints them."""
+    out = certutil(spec, "-L").stdout
+    flags: dict[str, str] = {}
+    for line in out.splitlines()[4:]:
+        if line.strip():
+            name, _, trust = line.rstrip().rpartition(" ")
+            flags[name.strip()] = trust
+    return flags
+
+
+_KEY_LINE = re.compile(r"^<\s*\d+>\s+(\w+)\s+([0-9a-f]+)\s+(.*)$")
+
+
+def certutil_keys(spec: str, password: str | None) -> list[tuple[str, str, str]]:
+    """``(type, key ID hex, nickname or '(orphan)')`` for every key ``certutil -K`` lists."""
+    done = certutil(spec, "-K", password=password)
+    if "incorrect" in done.stderr.lower():
+        raise AssertionError(f"certutil -K: {done.stderr.strip()}")
+    keys = []
+    for line in done.stdout.splitlines():
+        match = _KEY_LINE.match(line.strip())
+        if match:
+            keys.append((match.group(1), match.group(2), match.group(3).strip()))
+    return keys
+
+
+def password_is(spec: str, password: str) -> bool:
+    """Whether NSS's certutil accepts ``password`` for the database."""
+    done = certutil(spec, "-K", password=password)
+    return "incorrect" not in (done.stdout + done.stderr).lower()
+
+
+def checksums(directory: Path) -> dict[str, str]:
+    """File name -> SHA-256 of every file in ``directory`` (byte-identity checks)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.iterdir())
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def make_db(tmp_path: Path, test_ca: CA):
+    """Factory: a fresh certutil-made database with the CA (``CT,C,C``) and, unless
+    ``identity=False``, an agent identity imported with pk12util. Returns AgentDB."""
+    _require_nss_tools()
+    counter = iter(range(1000))
+
+    def make(
+        password: str | None = PASSWORD,
+        db_type: str = "sql",
+        identity: bool = True,
+        ca: CA | None = None,
+    ) -> AgentDB:
+        ca = ca or test_ca
+        directory = tmp_path / f"db{next(counter)}-{db_type}"
+        db = TestNSSDB(directory, password, db_type)
+        db.add_ca("CA Signing Certificate", ca.cert, "CT,C,C")
+        rsa = ca.issue_cert("PKI Administrator", key_type="rsa")
+        ec = ca.issue_cert("PKI Administrator EC", key_type="ec")
+        if identity:
+            db.add_identity("PKI Administrator", rsa)
+        db.cleanup()
+        return AgentDB(db=db, ca=ca, rsa=rsa, ec=ec)
+
+    return make
+
+
+@pytest.fixture
+def secret_files(tmp_path: Path):
+    """Factory: ``write(name, data)`` a private file (a PKCS #12 blob, a password) in
+    ``tmp_path``; every file written is removed when the test ends."""
+    written: list[Path] = []
+
+    def write(name: str, data: bytes | str) -> Path:
+        path = tmp_path / name
+        raw = data.encode() if isinstance(data, str) else data
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        written.append(path)
+        return path
+
+    yield write
+    for path in written:
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def p12_file(secret_files):
+    """Factory: ``issued`` as a PKCS #12 file (removed when the test ends)."""
+
+    def write(issued: IssuedCert, password: str, nickname: str, name: str = "id.p12") -> Path:
+        return secret_files(name, issued.to_pkcs12(password.encode(), nickname))
 
     return write

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import os
 import subprocess
@@ -24,7 +25,6 @@ from pki.nssdb import (
     CertificateNotValidError,
     DatabaseNotFoundError,
     NSSDatabase,
-    NSSError,
     PasswordRequiredError,
     PrivateKeyNotFoundError,
     read_password_file,
@@ -82,16 +82,16 @@ def test_trust_flags_render_like_certutil(tmp_path, test_ca):
 
 def test_get_cert_returns_that_databases_cert(sql_db):
     with NSSDatabase(sql_db.spec, password=PASSWORD) as db:
-        assert db.get_cert("PKI Administrator") == sql_db.rsa.cert
-        assert db.get_cert("PKI Administrator EC") == sql_db.ec.cert
+        assert db.get_x509_cert("PKI Administrator") == sql_db.rsa.cert
+        assert db.get_x509_cert("PKI Administrator EC") == sql_db.ec.cert
         # Dogtag's token-qualified spelling works too
-        assert db.get_cert("internal:PKI Administrator") == sql_db.rsa.cert
+        assert db.get_x509_cert("internal:PKI Administrator") == sql_db.rsa.cert
 
 
 def test_missing_nickname_lists_existing_ones(sql_db):
     with NSSDatabase(sql_db.spec, password=PASSWORD) as db:
         with pytest.raises(CertificateNotFoundError) as info:
-            db.get_cert("PKI Admin")
+            db.get_x509_cert("PKI Admin")
     message = str(info.value)
     assert "'PKI Admin'" in message
     for nickname in ("PKI Administrator", "PKI Administrator EC", "CA Signing Certificate"):
@@ -187,7 +187,7 @@ def test_password_forms(sql_db, password_file):
         {"password_callback": lambda token, retry: PASSWORD},
     ):
         with NSSDatabase(sql_db.spec, **kwargs) as db:
-            assert db.get_cert("PKI Administrator") == sql_db.rsa.cert
+            assert db.get_x509_cert("PKI Administrator") == sql_db.rsa.cert
 
 
 def test_read_password_file_forms(password_file):
@@ -255,7 +255,7 @@ def test_public_part_opens_without_password(sql_db):
     with NSSDatabase(sql_db.spec).open(login=False) as db:
         assert db.is_locked
         assert db.get_trust_anchors() == [sql_db.ca.cert]
-        assert db.get_cert("PKI Administrator") == sql_db.rsa.cert
+        assert db.get_x509_cert("PKI Administrator") == sql_db.rsa.cert
         with pytest.raises(PasswordRequiredError):
             db.get_client_credentials("PKI Administrator")
 
@@ -270,12 +270,19 @@ def test_key_store_unlocked_when_first_needed(sql_db):
 
 def test_empty_password_database_opens_without_one(empty_password_db):
     with NSSDatabase(empty_password_db.spec) as db:
-        assert db.get_cert("PKI Administrator") == empty_password_db.rsa.cert
+        assert db.get_x509_cert("PKI Administrator") == empty_password_db.rsa.cert
 
 
-def test_only_one_password_source(sql_db):
+def test_callback_excludes_other_password_sources(sql_db):
     with pytest.raises(ValueError, match="only one"):
-        NSSDatabase(sql_db.spec, password="x", password_file="/dev/null")
+        NSSDatabase(sql_db.spec, password="x", password_callback=lambda token, retry: "x")
+
+
+def test_password_wins_over_password_file_as_upstream(sql_db, password_file):
+    # upstream stores password= in its own file and uses that one
+    wrong = password_file("wrong\n")
+    with NSSDatabase(sql_db.spec, password=PASSWORD, password_file=wrong) as db:
+        assert not db.is_locked
 
 
 def test_secrets_stay_out_of_repr_and_errors(sql_db):
@@ -297,7 +304,7 @@ def test_missing_directory(tmp_path):
 
 
 def test_directory_without_database(tmp_path):
-    with pytest.raises(DatabaseNotFoundError, match="certutil -N"):
+    with pytest.raises(DatabaseNotFoundError, match="create one with NSSDatabase.create"):
         NSSDatabase(f"sql:{tmp_path}").open()
     assert list(tmp_path.iterdir()) == []
 
@@ -311,15 +318,24 @@ def test_default_db_type_from_environment(dbm_db, monkeypatch):
     monkeypatch.setenv("NSS_DEFAULT_DB_TYPE", "dbm")
     with NSSDatabase(str(dbm_db.db.directory), password=PASSWORD) as db:
         assert db.spec.startswith("dbm:")
-        assert db.get_cert("PKI Administrator") == dbm_db.rsa.cert
+        assert db.get_x509_cert("PKI Administrator") == dbm_db.rsa.cert
     monkeypatch.delenv("NSS_DEFAULT_DB_TYPE")
-    assert NSSDatabase(str(dbm_db.db.directory)).spec.startswith("sql:")
+    # without a prefix, a directory holding only a dbm database is one (NSS falls back too)
+    assert NSSDatabase(str(dbm_db.db.directory)).spec.startswith("dbm:")
+    monkeypatch.setenv("NSS_DEFAULT_DB_TYPE", "sql")
+    assert NSSDatabase(str(dbm_db.db.directory) + "/new").spec.startswith("sql:")
 
 
-def test_closed_database_refuses_queries(sql_db):
+def test_database_opens_on_first_use_and_after_close(sql_db):
     db = NSSDatabase(sql_db.spec, password=PASSWORD)
-    with pytest.raises(NSSError, match="not open"):
-        db.list_certs()
+    assert not db.is_open
+    assert db.get_x509_cert("PKI Administrator") == sql_db.rsa.cert
+    assert db.is_open and db.is_locked  # opened for reading: no login until a key is needed
+    db.close()
+    assert not db.is_open
+    cert, _, key = db.get_client_credentials("PKI Administrator EC")
+    assert _public_der(key) == _public_der(cert)
+    db.close()
 
 
 # -- several databases, threads, resources ------------------------------------------------
@@ -476,7 +492,23 @@ def test_missing_library_names_the_package():
 
 def test_cert_info_is_valid_at(sql_db):
     with NSSDatabase(sql_db.spec, password=PASSWORD) as db:
-        info = db.get_cert_info("PKI Administrator")
+        info = db.get_cert_entry("PKI Administrator")
     assert info.is_valid_at(datetime.datetime.now(datetime.timezone.utc))
     assert not info.is_valid_at(info.not_after + datetime.timedelta(seconds=1))
     assert isinstance(info.certificate, x509.Certificate)
+
+
+def test_a_dropped_database_gives_its_slot_back(sql_db):
+    from pki.nss import slots
+
+    before = len(slots.open_slots())
+    db = NSSDatabase(sql_db.spec)
+    db.list_certs()
+    assert len(slots.open_slots()) == before + 1
+    del db
+    gc.collect()
+    other = NSSDatabase(sql_db.spec)
+    other.list_certs()  # opening closes the slot of the dropped one first
+    assert len(slots.open_slots()) == before + 1
+    other.close()
+    assert len(slots.open_slots()) == before

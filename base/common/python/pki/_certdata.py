@@ -1,0 +1,253 @@
+"""Certificate data without NSS, for ``pki.nssdb``: PEM, NSS-style DNs, readable dumps,
+chains, PKCS #12 files built in memory, and certificate bodies for NSS to sign.
+
+Everything here works on public data or on what a caller already holds in memory; nothing
+touches a database or writes a file. Errors are ``ValueError`` (``pki.nssdb`` turns them into
+its command errors).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, Union
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+
+__all__ = [
+    "dn_string",
+    "find_issuer",
+    "load_certs",
+    "merge_pkcs12",
+    "pem",
+    "pkcs12_of",
+    "pretty",
+    "sort_chain",
+    "tbs_for",
+]
+
+
+# NSS-style DN strings, as upstream's pki.convert_x509_name_to_dn writes them
+_ATTR_NAMES = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.SURNAME: "SN",
+    NameOID.GIVEN_NAME: "givenName",
+    NameOID.TITLE: "title",
+    NameOID.GENERATION_QUALIFIER: "generationQualifier",
+    NameOID.DN_QUALIFIER: "dnQualifier",
+    NameOID.PSEUDONYM: "pseudonym",
+    NameOID.DOMAIN_COMPONENT: "DC",
+    NameOID.EMAIL_ADDRESS: "E",
+    NameOID.JURISDICTION_COUNTRY_NAME: "incorporationCountry",
+    NameOID.JURISDICTION_LOCALITY_NAME: "incorporationLocality",
+    NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME: "incorporationState",
+    NameOID.BUSINESS_CATEGORY: "businessCategory",
+    x509.ObjectIdentifier("2.5.4.9"): "STREET",
+    x509.ObjectIdentifier("2.5.4.17"): "postalCode",
+    x509.ObjectIdentifier("0.9.2342.19200300.100.1.1"): "UID",
+}
+
+
+def _escape_dn_value(value: str) -> str:
+    for char in ("\\", ",", "+", '"', "<", ">", ";", "=", "\0"):
+        value = value.replace(char, "\\" + char)
+    if value.endswith(" "):
+        value = value[:-1] + "\\ "
+    if value.startswith(("#", " ")):
+        value = "\\" + value
+    return value
+
+
+def dn_string(name: x509.Name) -> str:
+    """``CN=Admin,O=EXAMPLE``: most specific attribute first, NSS's attribute names."""
+    rdns = []
+    for attr in name:
+        label = _ATTR_NAMES.get(attr.oid, attr.oid.dotted_string)
+        value = attr.value if isinstance(attr.value, str) else attr.value.hex()
+        rdns.append(f"{label}={_escape_dn_value(value)}")
+    return ",".join(reversed(rdns))
+
+
+def pem(
+    der: bytes,
+    header: str = "-----BEGIN CERTIFICATE-----",
+    footer: str = "-----END CERTIFICATE-----",
+    eol: str = "\n",
+) -> str:
+    """``der`` as PEM, 64 characters a line (a certificate unless told otherwise)."""
+    body = base64.b64encode(der).decode("ascii")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return eol.join([header, *lines, footer]) + eol
+
+
+def load_certs(data: bytes | str, what: str) -> list[x509.Certificate]:
+    """Certificates from PEM (one or several), base-64 DER, or DER."""
+    raw = data.encode("ascii", errors="replace") if isinstance(data, str) else data
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in raw:
+            return x509.load_pem_x509_certificates(raw)
+        if raw.lstrip().startswith(b"-----BEGIN"):
+            raise ValueError("not a certificate PEM block")
+        stripped = raw.strip()
+        if stripped[:1] != b"\x30":
+            stripped = base64.b64decode(b"".join(stripped.split()), validate=True)
+        return [x509.load_der_x509_certificate(stripped)]
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError(
+            f"{what} holds no certificate (PEM, base-64 or DER expected): {exc}"
+        ) from None
+
+
+def sort_chain(certs: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """Certificates ordered root first, each followed by what it issued (as Dogtag sorts)."""
+    remaining = list(certs)
+    by_subject = {c.subject: c for c in remaining}
+    ordered: list[x509.Certificate] = []
+    roots = [c for c in remaining if c.issuer == c.subject or c.issuer not in by_subject]
+    queue = roots[:1] if roots else remaining[:1]
+    while queue:
+        current = queue.pop(0)
+        if current in ordered:
+            continue
+        ordered.append(current)
+        queue.extend(c for c in remaining if c.issuer == current.subject and c not in ordered)
+    ordered.extend(c for c in remaining if c not in ordered)
+    return ordered
+
+
+def _oid_name(oid: x509.ObjectIdentifier) -> str:
+    return str(getattr(oid, "_name", None) or oid.dotted_string)
+
+
+def pretty(cert: x509.Certificate, nickname: str | None = None) -> str:
+    """A human-readable description of ``cert`` (upstream prints Java's or certutil's)."""
+    lines = []
+    if nickname is not None:
+        lines.append(f"Nickname: {nickname}")
+    lines += [
+        "Certificate:",
+        "    Data:",
+        f"        Version: {cert.version.value + 1} (0x{cert.version.value:x})",
+        f"        Serial Number: {cert.serial_number} (0x{cert.serial_number:x})",
+        f"        Signature Algorithm: {_oid_name(cert.signature_algorithm_oid)}",
+        f"        Issuer: {dn_string(cert.issuer)}",
+        "        Validity:",
+        f"            Not Before: {cert.not_valid_before_utc:%a %b %d %H:%M:%S %Y} UTC",
+        f"            Not After : {cert.not_valid_after_utc:%a %b %d %H:%M:%S %Y} UTC",
+        f"        Subject: {dn_string(cert.subject)}",
+        "        Subject Public Key Info:",
+    ]
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        lines.append(f"            Public Key Algorithm: RSA ({key.key_size} bits)")
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        lines.append(f"            Public Key Algorithm: EC ({key.curve.name})")
+    else:
+        lines.append(f"            Public Key Algorithm: {type(key).__name__}")
+    if cert.extensions:
+        lines.append("        Extensions:")
+        for ext in cert.extensions:
+            critical = " (critical)" if ext.critical else ""
+            lines.append(f"            {_oid_name(ext.oid)}{critical}: {ext.value}")
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    lines.append(f"    Fingerprint (SHA-256): {fingerprint}")
+    return "\n".join(lines) + "\n"
+
+
+def tbs_for(builder: x509.CertificateBuilder, signer_spki: bytes) -> bytes:
+    """The TBSCertificate ``builder`` describes, for NSS to sign with the database's key.
+
+    cryptography builds (and so validates) the certificate body; it needs a key of the
+    signer's type to do so, whose signature is then discarded: only the to-be-signed part,
+    whose signature algorithm depends on the key type alone, is kept.
+    """
+    public = serialization.load_der_public_key(signer_spki)
+    stand_in: Any
+    if isinstance(public, rsa.RSAPublicKey):
+        stand_in = _stand_in_key("rsa")
+    elif isinstance(public, ec.EllipticCurvePublicKey):
+        stand_in = _stand_in_key("ec")
+    else:
+        raise ValueError(f"cannot issue certificates with a {type(public).__name__}")
+    return builder.sign(stand_in, hashes.SHA256()).tbs_certificate_bytes
+
+
+_stand_ins: dict[str, Any] = {}
+
+
+def _stand_in_key(kind: str) -> Any:
+    if kind not in _stand_ins:
+        _stand_ins[kind] = (
+            rsa.generate_private_key(65537, 1024) if kind == "rsa"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+    return _stand_ins[kind]
+
+
+def pkcs12_of(
+    certs: Sequence[tuple[x509.Certificate, str | None]], key: PrivateKey | None, password: str
+) -> bytes:
+    """A PKCS #12 file built in memory (certificate-only files, renamed or merged ones)."""
+    encryption = serialization.BestAvailableEncryption(password.encode("utf-8"))
+    entries = [
+        pkcs12.PKCS12Certificate(c, n.encode("utf-8") if n else None) for c, n in certs
+    ]
+    if key is not None and entries:
+        first, rest = entries[0], entries[1:]
+        name = first.friendly_name
+        return pkcs12.serialize_key_and_certificates(
+            name, key, first.certificate, rest or None, encryption
+        )
+    return pkcs12.serialize_key_and_certificates(None, None, None, entries, encryption)
+
+
+def merge_pkcs12(existing: bytes, new: bytes, password: str) -> bytes:
+    """Both files' certificates and keys in one file (upstream's ``--append``)."""
+    secret = password.encode("utf-8")
+    try:
+        old, add = pkcs12.load_pkcs12(existing, secret), pkcs12.load_pkcs12(new, secret)
+    except ValueError as exc:
+        raise ValueError(f"cannot append to the existing PKCS #12 file: {exc}") from None
+    encryption = serialization.BestAvailableEncryption(secret)
+    keyed = [(b.key, b.cert) for b in (old, add) if b.key is not None and b.cert is not None]
+    others = [c for b in (old, add) for c in b.additional_certs]
+    others += [b.cert for b in (old, add) if b.key is None and b.cert is not None]
+    if len(keyed) > 1:
+        raise ValueError(
+            "cannot append: the existing PKCS #12 file already holds a key and cryptography "
+            "writes one key per file"
+        )
+    if keyed:
+        key, cert = keyed[0]
+        return pkcs12.serialize_key_and_certificates(
+            cert.friendly_name, key, cert.certificate, others or None, encryption  # type: ignore[arg-type]
+        )
+    return pkcs12.serialize_key_and_certificates(None, None, None, others, encryption)
+
+
+def find_issuer(
+    cert: x509.Certificate, candidates: Sequence[x509.Certificate]
+) -> x509.Certificate | None:
+    for candidate in candidates:
+        if candidate.subject != cert.issuer or candidate == cert:
+            continue
+        try:
+            cert.verify_directly_issued_by(candidate)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return candidate
+    return None
