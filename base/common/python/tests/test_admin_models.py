@@ -324,7 +324,6 @@ def test_authority_client_checks_before_sending() -> None:
     assert authorities.resource_path("authorities/x/chain")[0] == "/ca/v2/authorities/x/chain"
     for data, message in (
         (pki.authority.AuthorityData(description="d", parent_aid="p"), "Subject DN"),
-        (pki.authority.AuthorityData(dn="CN=x", parent_aid="p"), "Description"),
         (pki.authority.AuthorityData(dn="CN=x", description="d"), "parent_aid"),
     ):
         with pytest.raises(ValueError, match=message):

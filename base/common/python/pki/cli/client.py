@@ -353,9 +353,8 @@ def _submit(ctx: CLIContext, args: argparse.Namespace, csr_pem: str) -> int:
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(infos), "entries": list(infos)})
     else:
-        ctx.printer.records(
-            [request_record(i) for i in infos], header="Submitted certificate request"
-        )
+        ctx.printer.message("Submitted certificate request")
+        ctx.printer.records([request_record(i) for i in infos])
     failed = [i for i in infos if i.operation_result == "error"]
     if failed:
         raise CLIError(failed[0].error_message or "the CA refused the request")

@@ -117,7 +117,10 @@ def ask(question: str, details: str = "", stream: TextIO | None = None) -> str |
         out.write(details.rstrip("\n") + "\n")
     out.write(question)
     out.flush()
-    line = sys.stdin.readline() if sys.stdin is not None else ""
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (OSError, ValueError):  # closed or unreadable standard input: no answer
+        line = ""
     if not line or not stdin_is_tty():  # end the line a terminal would have ended
         out.write("\n")
         out.flush()

@@ -32,7 +32,8 @@ _PYTHON_ADVICE = re.compile(
     r"[;,]?\s*(?:or )?pass cert_paths=).*$",
     re.DOTALL,
 )
-_HASH_ID = re.compile(r"#([0-9A-Fa-f]+)\b")
+#: ``#6`` in Dogtag's messages, but not a standard's number (``PKCS #12``)
+_HASH_ID = re.compile(r"(?<!PKCS )#([0-9A-Fa-f]+)\b")
 
 
 def one_line(text: str) -> str:
