@@ -37,13 +37,8 @@ from pki.tls.credentials import choose_identity
 NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
 
 
-@pytest.fixture(autouse=True)
-def only_explicit_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of these tests."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
-            monkeypatch.delenv(name)
+#: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
+pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
 
 
 def agent(server: EchoServer, db: AgentDB, **kwargs) -> PKIConnection:
