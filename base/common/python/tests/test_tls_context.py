@@ -33,9 +33,7 @@ from pki.tls import (
     select_database,
 )
 from pki.tls.credentials import choose_identity
-
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
-
+from tls_servers import NO_SYSTEM_TRUST
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
 pytestmark = pytest.mark.usefixtures("isolated_pki_conf")

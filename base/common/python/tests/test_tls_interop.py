@@ -25,13 +25,7 @@ from pki.tls.errors import (
     ProtocolVersionError,
     UntrustedServerError,
 )
-from tls_servers import Agent, TLSServer
-
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
-PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-# selfserv logs the record version of each handshake: 3.3 is TLS 1.2, 3.4 is TLS 1.3
-NSS_VERSION = {"1.2": "SSL version 3.3", "1.3": "SSL version 3.4"}
-
+from tls_servers import NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLSServer
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
 pytestmark = pytest.mark.usefixtures("isolated_pki_conf")

@@ -40,12 +40,8 @@ from pki.tls import (
     create_ssl_context,
 )
 from pki.tls.stdlib import MEMORY_FILE_NAME, _discard, _sealed_memory_file
-from tls_servers import HOST, Agent, TLSServer
+from tls_servers import HOST, NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLSServer
 
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
-PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-# selfserv logs the record version of each handshake: 3.3 is TLS 1.2, 3.4 is TLS 1.3
-NSS_VERSION = {"1.2": "SSL version 3.3", "1.3": "SSL version 3.4"}
 TIMEOUT = 20
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import select
 import shutil
 import socket
@@ -50,6 +51,12 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 SERVER_NAMES = ("localhost",)
 SERVER_ADDRESSES = (HOST,)
+#: the client certificates on the pages of s_server and the post-handshake server
+PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+#: selfserv logs the record version of each handshake: 3.3 is TLS 1.2, 3.4 is TLS 1.3
+NSS_VERSION = {"1.2": "SSL version 3.3", "1.3": "SSL version 3.4"}
+#: pki.conf for clients that trust only what a test gives them
+NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
 
 
 # -- plumbing ----------------------------------------------------------------------------
