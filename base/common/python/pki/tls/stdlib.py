@@ -69,7 +69,8 @@ def create_ssl_context(
     client certificate), one of ``nssdb_password`` / ``nssdb_password_file`` /
     ``password_callback``, ``conf`` (one more pki.conf file, or a mapping of its variables)
     and ``cert_paths`` (more CA files or hashed directories). ``client_auth=False`` makes a
-    context that only trusts the database's CAs and sends no certificate.
+    context that only trusts the database's CAs and sends no certificate. There is no
+    ``verify``: the context always verifies the server, as ``ssl.create_default_context``'s.
 
     The context holds the database's TLS trust anchors, ``cert_paths`` and, unless
     ``PKI_CLIENT_SYSTEM_TRUST=false``, the system store; the client certificate with its
