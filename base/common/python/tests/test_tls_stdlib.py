@@ -277,12 +277,18 @@ def test_tls12_cipher_suite_from_pki_conf(nginx_server: TLSServer, rsa_agent: Ag
 def test_tls13_suites_cannot_be_applied_and_say_so(
     nginx_server: TLSServer, rsa_agent: Agent
 ) -> None:
-    conf = {"SSL_DEFAULT_CIPHERS": "false", "SSL_CIPHERS": "TLS_AES_128_GCM_SHA256"}
+    conf = {**NO_SYSTEM_TRUST, "SSL_DEFAULT_CIPHERS": "false",
+            "SSL_CIPHERS": "TLS_AES_128_GCM_SHA256"}
     with pytest.warns(SettingNotAppliedWarning) as caught:
-        context = context_for(rsa_agent, conf)
+        context = create_ssl_context(  # the warning names this line
+            nssdb=rsa_agent.spec, nickname=rsa_agent.nickname, nssdb_password=PASSWORD,
+            conf=conf,
+        )
     message = str(caught[0].message)
     assert "TLS_AES_128_GCM_SHA256" in message and "cannot choose TLS 1.3" in message
-    assert caught[0].filename == __file__  # it points at the caller's line
+    assert caught[0].filename == __file__
+    source = Path(__file__).read_text().splitlines()
+    assert "# the warning names this line" in source[caught[0].lineno - 1]
     # the warning tells the truth: more suites than pki.conf allows are offered ...
     offered13 = {c["name"] for c in context.get_ciphers() if c["protocol"] == "TLSv1.3"}
     assert offered13 > {"TLS_AES_128_GCM_SHA256"}

@@ -152,6 +152,8 @@ def build_ssl_context(config: TLSConfig) -> ssl.SSLContext:
 
 
 def _build(config: TLSConfig, stacklevel: int) -> ssl.SSLContext:
+    """The context; ``stacklevel`` is where the public function's caller is, seen from here
+    (for the warning to name the caller's line)."""
     if len(config.identities) > 1:
         raise ambiguous_identities(
             f"{config.trust_source or 'the configuration'} holds several usable client "
@@ -213,7 +215,7 @@ def _apply_versions_and_ciphers(ctx: ssl.SSLContext, config: TLSConfig, stacklev
             ) from None
     unapplied = _unapplied_tls13_suites(ctx, config)
     if unapplied:
-        warnings.warn(unapplied, SettingNotAppliedWarning, stacklevel=stacklevel + 1)
+        warnings.warn(unapplied, SettingNotAppliedWarning, stacklevel=stacklevel)
 
 
 def _unapplied_tls13_suites(ctx: ssl.SSLContext, config: TLSConfig) -> str | None:
