@@ -37,9 +37,11 @@ from pki.tls import (
     AmbiguousClientCertificateError,
     SettingNotAppliedWarning,
     TLSConfigurationError,
+    build_context,
     create_ssl_context,
+    resolve_config,
 )
-from pki.tls.stdlib import MEMORY_FILE_NAME, _discard, _sealed_memory_file
+from pki.tls.stdlib import MEMORY_FILE_NAME, _discard, _sealed_memory_file, build_ssl_context
 from tls_servers import HOST, NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLSServer
 
 TIMEOUT = 20
@@ -189,6 +191,21 @@ def test_what_the_context_is(sql_db: AgentDB, test_ca: CA) -> None:
     assert [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(True)] == [
         test_ca.cert
     ]
+
+
+def test_one_config_builds_both_contexts(nginx_server: TLSServer, rsa_agent: Agent) -> None:
+    """The stdlib context and PKIConnection's pyOpenSSL one come from the same TLSConfig
+    (read once) and authenticate alike; http.client takes either."""
+    config = resolve_config(
+        {**NO_SYSTEM_TRUST, "SSL_STREAM_VERSION_MAX": "TLS_1_2"},
+        nssdb=rsa_agent.spec, nickname=rsa_agent.nickname, passwords={"password": PASSWORD},
+    )
+    contexts = [build_ssl_context(config), build_context(config)]
+    reports = [nginx_report(https_get(nginx_server, c)) for c in contexts]
+    assert reports == [("TLSv1.2", "SUCCESS", rsa_agent.subject)] * 2
+    assert {(c.minimum_version, c.maximum_version) for c in contexts} == {
+        (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
+    }
 
 
 def test_cert_paths_file_and_directory_are_trusted(
