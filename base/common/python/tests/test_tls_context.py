@@ -396,6 +396,8 @@ def test_pki_tls_modules_import_one_way() -> None:
     assert "context" not in graph["sslsocket"]
     assert graph["diagnosis"] <= {"credentials", "errors"}  # no socket, no OpenSSL
     assert graph["credentials"] <= {"errors"}
+    # the standard library context shares settings and credentials, nothing of pyOpenSSL's
+    assert graph["stdlib"] <= {"config", "credentials", "errors"}
     done: set[str] = set()
 
     def visit(name: str, path: tuple[str, ...]) -> None:
