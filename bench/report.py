@@ -23,6 +23,11 @@ SCENARIOS = {
     "upload20": ("MB/s", True, "ms/MB"),  # 20 MiB upload
     "threads": ("req/s", True, "us/req"),
     "coldstart": ("ms", False, None),
+    # http.client: (d) create_ssl_context from the database against (e) PEM files
+    "stdlib_keepalive": ("req/s", True, "us/req"),
+    "stdlib_newconn": ("req/s", True, "us/req"),
+    "stdlib_bulk20": ("MB/s", True, "ms/MB"),
+    "stdlib_coldstart": ("ms", False, None),
 }
 #: what each scenario moves, for the table
 DESCRIPTIONS = {
@@ -30,7 +35,15 @@ DESCRIPTIONS = {
     "bulk20": "download 20 MiB",
     "upload20": "upload 20 MiB",
     "threads": "16 threads",
+    "stdlib_bulk20": "download 20 MiB",
 }
+#: the standard library scenarios, (d) against (e); the others are (a) against (b)
+STDLIB_SCENARIOS = tuple(s for s in SCENARIOS if s.startswith("stdlib_"))
+
+
+def pair(scenario: str) -> tuple[str, str]:
+    """The contenders a scenario compares: (NSSDB, PEM)."""
+    return ("d", "e") if scenario in STDLIB_SCENARIOS else ("a", "b")
 
 # Ratio name → (minimum, how it is computed). All ratios read "how many times better (a) is".
 _TARGETS = {
@@ -45,8 +58,10 @@ _TARGETS = {
     "coldstart_vs_pem": (0.5, "coldstart time (b)/(a)"),
     "coldstart_vs_export": (3.0, "coldstart time (c)/(a)"),
 }
-#: the names of the RATIOS line, in order
-RATIO_NAMES = list(_TARGETS)
+#: the names of the RATIOS line, in order: the targeted ones, then the standard library's
+#: (no target: about 1.0 is expected on I/O, both sides being the stdlib's own code; their
+#: cold start shows what reading the database costs)
+RATIO_NAMES = [*_TARGETS, *STDLIB_SCENARIOS]
 
 
 def targets(key_type: str = "rsa") -> dict[str, tuple[float, str]]:
@@ -71,19 +86,25 @@ def ratios(
 ) -> dict[str, float | None]:
     """The issue's ratios from the per-scenario medians."""
     m = medians
-    out = {name: _div(m[name].get("a"), m[name].get("b")) for name in SCENARIOS}
+    out: dict[str, float | None] = {}
+    for name, (_, higher, _) in SCENARIOS.items():
+        nss, pem = (m[name].get(c) for c in pair(name))
+        out[name] = _div(nss, pem) if higher else _div(pem, nss)  # times better, either way
     out["resumed_vs_s_time"] = _div(m["resumed"].get("a"), s_time_rate)
-    out["coldstart_vs_pem"] = _div(m["coldstart"].get("b"), m["coldstart"].get("a"))
+    out["coldstart_vs_pem"] = out.pop("coldstart")
     out["coldstart_vs_export"] = _div(m["coldstart"].get("c"), m["coldstart"].get("a"))
-    del out["coldstart"]
     return {name: out[name] for name in RATIO_NAMES}
 
 
 def cpu_ratios(cpu_medians: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
-    """How many times less client CPU (a) spends per request or MB than (b)."""
-    return {
-        name: _div(per.get("b"), per.get("a")) for name, per in cpu_medians.items() if per
-    }
+    """How many times less client CPU (a) spends per request or MB than (b) (for the
+    standard library scenarios, (d) than (e))."""
+    out = {}
+    for name, per in cpu_medians.items():
+        if per:
+            nss, pem = pair(name)
+            out[name] = _div(per.get(pem), per.get(nss))
+    return out
 
 
 def _fmt(x: float | None) -> str:
@@ -128,6 +149,8 @@ def table(
     """The human-readable table (medians; the ratio column is (a) "times better" than (b))."""
     rows = [("scenario", "unit", labels["a"], labels["b"], labels["c"], "ratio", "target")]
     for name, (unit, higher, _) in SCENARIOS.items():
+        if name in STDLIB_SCENARIOS:
+            continue
         m = medians[name]
         key = "coldstart_vs_pem" if name == "coldstart" else name
         ratio, target = r.get(key), goals.get(key, (None,))[0]
@@ -163,21 +186,46 @@ def table(
     return _layout(rows)
 
 
-def cpu_table(
-    cpu_medians: dict[str, dict[str, float | None]],
+def stdlib_table(
+    medians: dict[str, dict[str, float | None]],
     r: dict[str, float | None],
     labels: dict[str, str],
 ) -> str:
+    """http.client with (d) create_ssl_context against (e) PEM files; the ratio column is
+    how many times better (d) is (about 1.0 expected on I/O)."""
+    rows = [("standard library", "unit", labels["d"], labels["e"], "ratio")]
+    for name in STDLIB_SCENARIOS:
+        unit, higher, _ = SCENARIOS[name]
+        m, ratio = medians[name], r.get(name)
+        label = name.replace("stdlib_", "")
+        if name in DESCRIPTIONS:
+            label += f" ({DESCRIPTIONS[name]})"
+        rows.append(
+            (
+                label,
+                unit + ("" if higher else " (lower is better)"),
+                _num(m.get("d")),
+                _num(m.get("e")),
+                "-" if ratio is None else f"{ratio:.2f}",
+            )
+        )
+    return _layout(rows)
+
+
+def cpu_table(
+    cpu_medians: dict[str, dict[str, float | None]], r: dict[str, float | None]
+) -> str:
     """The client's CPU time per request or per MB (lower is better); the ratio column is
-    (b)/(a), how many times less CPU (a) needs."""
-    rows = [("client CPU time", "unit", labels["a"], labels["b"], "(b)/(a)")]
+    (b)/(a), how many times less CPU (a) needs (for the stdlib_ rows (e)/(d))."""
+    rows = [("client CPU time", "unit", "NSSDB (a, d)", "PEM (b, e)", "PEM/NSSDB")]
     for name, (_, _, unit) in SCENARIOS.items():
         if unit is None:
             continue
         m = cpu_medians.get(name, {})
         ratio = r.get(name)
         ratio_text = "-" if ratio is None else f"{ratio:.2f}"
-        rows.append((name, unit, _num(m.get("a")), _num(m.get("b")), ratio_text))
+        nss, pem = pair(name)
+        rows.append((name, unit, _num(m.get(nss)), _num(m.get(pem)), ratio_text))
     return _layout(rows)
 
 

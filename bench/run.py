@@ -5,8 +5,10 @@
 Starts nginx on loopback, builds an NSS database and PEM files for one client identity, and
 measures every scenario for every contender in the same run: rounds of interleaved
 measurements (a, b, then b, a in the next round, to cancel ordering effects), median reported.
-Prints a table of medians, one of the client's CPU time per request or MB, a ``CPU ...`` line
-and, as the last line, ``RATIOS ...`` (see issues 5 and 9 and bench/README.md).
+Prints a table of medians, one of http.client with ``pki.tls.create_ssl_context`` against
+http.client with PEM files (issue 13), one of the client's CPU time per request or MB, a
+``CPU ...`` line and, as the last line, ``RATIOS ...`` (see issues 5, 9 and 13 and
+bench/README.md).
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--only",
         help="comma-separated scenarios to run (default: all): "
-        + ",".join([*ROUND_SCENARIOS, "coldstart"]),
+        + ",".join([*ROUND_SCENARIOS, *COLDSTART_SCENARIOS]),
     )
     args = p.parse_args()
     args.only = set(args.only.split(",")) if args.only else None
-    unknown = (args.only or set()) - {*ROUND_SCENARIOS, "coldstart"}
+    unknown = (args.only or set()) - {*ROUND_SCENARIOS, *COLDSTART_SCENARIOS}
     if unknown:
         p.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     args.rounds = args.rounds or (3 if args.quick else 5)
@@ -100,25 +102,32 @@ class Samples:
         return {s: per for s, per in self._medians(self.cpu).items() if per}
 
 
-#: the scenarios run in rounds (cold start runs apart, in fresh processes)
-ROUND_SCENARIOS = ("keepalive", "newconn", "resumed", "bulk", "bulk20", "upload20", "threads")
+#: the scenarios run in rounds (cold start runs apart, in fresh processes); the stdlib_ ones
+#: compare (d) and (e), the others (a) and (b)
+ROUND_SCENARIOS = (
+    "keepalive", "newconn", "resumed", "bulk", "bulk20", "upload20", "threads",
+    "stdlib_keepalive", "stdlib_newconn", "stdlib_bulk20",
+)
+#: cold start: (a), (b), (c) and the standard library's (d), (e), interleaved
+COLDSTART_SCENARIOS = ("coldstart", "stdlib_coldstart")
 
 
 def measure(scenario: str, name: str, creds, nginx, samples: Samples, args) -> None:
     """One sample of one scenario for client contender ``name`` (a fresh client object)."""
-    port = nginx.port_full if scenario == "newconn" else nginx.port_resume
+    kind = scenario.removeprefix("stdlib_")
+    port = nginx.port_full if kind == "newconn" else nginx.port_resume
     try:
         client = contenders.CLIENTS[name](creds, port)
         try:
-            if scenario == "keepalive":
+            if kind == "keepalive":
                 m = scenarios.keepalive(client, args.keepalive_gets)
-            elif scenario in ("newconn", "resumed"):
+            elif kind in ("newconn", "resumed"):
                 m = scenarios.new_connections(client, args.newconn_gets)
-            elif scenario == "bulk":
+            elif kind == "bulk":
                 m = scenarios.download(client, "/big.bin")
-            elif scenario == "bulk20":
+            elif kind == "bulk20":
                 m = scenarios.download(client, "/big20.bin")
-            elif scenario == "upload20":
+            elif kind == "upload20":
                 m = scenarios.upload(client, args.upload_body)
             else:
                 m, errors = scenarios.threads(client, 16, 100)
@@ -133,10 +142,11 @@ def measure(scenario: str, name: str, creds, nginx, samples: Samples, args) -> N
 def run_rounds(names: list[str], creds, nginx, args, samples: Samples) -> None:
     """All client scenarios, interleaved, then openssl s_time next to each newconn."""
     for i in range(args.rounds):
-        order = names if i % 2 == 0 else names[::-1]
         for scenario in ROUND_SCENARIOS:
             if args.only is not None and scenario not in args.only:
                 continue
+            pair = [c for c in report.pair(scenario) if c in names]
+            order = pair if i % 2 == 0 else pair[::-1]
             log(f"round {i + 1}/{args.rounds}: {scenario}")
             for name in order:
                 measure(scenario, name, creds, nginx, samples, args)
@@ -152,20 +162,26 @@ def run_coldstart(names: list[str], creds, nginx, args, tmp: Path, samples: Samp
     """Fresh processes, interleaved; one untimed run each first (byte-compilation, page cache)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PKI_PATH), env.get("PYTHONPATH")]))
+    groups = {
+        "coldstart": [n for n in names if n in "ab"] + ["c"],
+        "stdlib_coldstart": [n for n in names if n in "de"],
+    }
+    chosen = [s for s in groups if args.only is None or s in args.only]
+    wanted = [n for s in chosen for n in groups[s]]
     commands = {
-        n: contenders.coldstart_command(n, creds, nginx.port_resume, str(tmp))
-        for n in names + ["c"]
+        n: contenders.coldstart_command(n, creds, nginx.port_resume, str(tmp)) for n in wanted
     }
     log(f"coldstart: {args.coldstart_runs} runs of {', '.join(commands)}")
     for i in range(args.coldstart_runs + 1):
         order = list(commands) if i % 2 == 0 else list(commands)[::-1]
         for name in order:
             try:
+                scenario = "stdlib_coldstart" if name in "de" else "coldstart"
                 ms = scenarios.coldstart(commands[name], env)
                 if i > 0:
-                    samples.add("coldstart", name, ms)
+                    samples.add(scenario, name, ms)
             except Exception as e:
-                samples.errors["coldstart"][name] = f"{type(e).__name__}: {e}"
+                samples.errors[scenario][name] = f"{type(e).__name__}: {e}"
 
 
 def log(message: str) -> None:
@@ -187,18 +203,18 @@ def main() -> int:
     nginx.start()
 
     unavailable = contenders.nss_unavailable(creds, nginx.port_resume)
-    names = ["b"] if unavailable else ["a", "b"]
+    names = ["b", "d", "e"] if unavailable else ["a", "b", "d", "e"]
     if unavailable:
         log(f"contender (a) unavailable: {unavailable}")
 
     samples = Samples()
     run_rounds(names, creds, nginx, args, samples)
-    if args.only is None or "coldstart" in args.only:
+    if args.only is None or args.only & set(COLDSTART_SCENARIOS):
         run_coldstart(names, creds, nginx, args, tmp, samples)
 
     medians = samples.medians()
     for per in medians.values():
-        for c in "abc":
+        for c in "abcde":
             per.setdefault(c, None)
     s_time_rate = report.median(samples.s_time)
     ratios = report.ratios(medians, s_time_rate)
@@ -229,12 +245,14 @@ def main() -> int:
         )
     )
     print()
-    print(report.cpu_table(cpu_medians, cpu_ratios, contenders.LABELS))
+    print(report.stdlib_table(medians, ratios, contenders.LABELS))
+    print()
+    print(report.cpu_table(cpu_medians, cpu_ratios))
     print()
     print("checks (last sample):")
     for scenario in report.SCENARIOS:
         for c, note in samples.notes[scenario].items():
-            print(f"  {scenario:<10} {contenders.LABELS[c]:<11} {note}")
+            print(f"  {scenario:<16} {contenders.LABELS[c]:<16} {note}")
     problems = [(s, c, e) for s, per in samples.errors.items() for c, e in per.items()]
     if unavailable:
         problems.insert(0, ("all", "a", unavailable))
@@ -243,7 +261,7 @@ def main() -> int:
     if problems:
         print("errors:")
         for s, c, e in problems:
-            print(f"  {s:<10} {contenders.LABELS.get(c, c):<11} {e}")
+            print(f"  {s:<16} {contenders.LABELS.get(c, c):<16} {e}")
     print(f"elapsed: {elapsed:.0f} s")
 
     data = {

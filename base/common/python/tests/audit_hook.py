@@ -31,14 +31,19 @@ HOOK = textwrap.dedent(
 
 
 def run_audited(
-    imports: str, body: str, *args: str, env: dict[str, str] | None = None
+    imports: str,
+    body: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """Import ``imports`` first (imports may compile bytecode), then install the hook and run
-    ``body``; return the snippet's stdout lines, the last one being ``repr(writes)``."""
+    ``body`` (in ``cwd``, with ``env`` added to the environment); return the snippet's
+    stdout lines, the last one being ``repr(writes)``."""
     script = imports + "\n" + HOOK + "sys.addaudithook(_hook)\n" + textwrap.dedent(body)
     script += "\nprint(repr(writes))\n"
     full_env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), **(env or {}))
     return subprocess.run(
         [sys.executable, "-c", script, *args],
-        capture_output=True, text=True, env=full_env, check=True,
+        capture_output=True, text=True, env=full_env, check=True, cwd=cwd,
     ).stdout.splitlines()

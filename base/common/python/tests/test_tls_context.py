@@ -33,17 +33,10 @@ from pki.tls import (
     select_database,
 )
 from pki.tls.credentials import choose_identity
+from tls_servers import NO_SYSTEM_TRUST
 
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
-
-
-@pytest.fixture(autouse=True)
-def only_explicit_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of these tests."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
-            monkeypatch.delenv(name)
+#: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
+pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
 
 
 def agent(server: EchoServer, db: AgentDB, **kwargs) -> PKIConnection:
@@ -403,6 +396,8 @@ def test_pki_tls_modules_import_one_way() -> None:
     assert "context" not in graph["sslsocket"]
     assert graph["diagnosis"] <= {"credentials", "errors"}  # no socket, no OpenSSL
     assert graph["credentials"] <= {"errors"}
+    # the standard library context shares settings and credentials, nothing of pyOpenSSL's
+    assert graph["stdlib"] <= {"config", "credentials", "errors"}
     done: set[str] = set()
 
     def visit(name: str, path: tuple[str, ...]) -> None:

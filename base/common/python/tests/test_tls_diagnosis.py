@@ -52,8 +52,8 @@ from pki.tls.errors import (
     TLSError,
     UntrustedServerError,
 )
+from tls_servers import NO_SYSTEM_TRUST
 
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
 RECORDINGS = Path(recorded_handshakes.__file__)
 
 #: scenario -> (the error explain() must give, fragments its message must contain)

@@ -8,10 +8,7 @@ and EC keys from sql and dbm databases; trust comes only from the database (syst
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -28,54 +25,10 @@ from pki.tls.errors import (
     ProtocolVersionError,
     UntrustedServerError,
 )
-from tls_servers import TLSServer
+from tls_servers import NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLSServer
 
-NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
-PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-# selfserv logs the record version of each handshake: 3.3 is TLS 1.2, 3.4 is TLS 1.3
-NSS_VERSION = {"1.2": "SSL version 3.3", "1.3": "SSL version 3.4"}
-
-
-@dataclass
-class Agent:
-    """A client identity in an NSS database: what to pass to PKIConnection."""
-
-    spec: str
-    nickname: str
-    cert: x509.Certificate
-    password: str | None = PASSWORD
-
-    @property
-    def subject(self) -> str:
-        return self.cert.subject.rfc4514_string()
-
-
-@pytest.fixture(autouse=True)
-def only_explicit_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of these tests."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture(
-    params=[("sql", "rsa"), ("sql", "ec"), ("dbm", "rsa"), ("dbm", "ec")],
-    ids=lambda p: f"{p[0]}-{p[1]}",
-)
-def agent(request: pytest.FixtureRequest) -> Agent:
-    """An agent certificate with an RSA or EC key in a sql or dbm database (from test_ca)."""
-    db_type, key = request.param
-    db: AgentDB = request.getfixturevalue(f"{db_type}_db")
-    issued = db.rsa if key == "rsa" else db.ec
-    nickname = "PKI Administrator" + (" EC" if key == "ec" else "")
-    return Agent(db.spec, nickname, issued.cert)
-
-
-@pytest.fixture
-def rsa_agent(sql_db: AgentDB) -> Agent:
-    """The RSA agent of the sql database, for tests about one behaviour rather than keys."""
-    return Agent(sql_db.spec, "PKI Administrator", sql_db.rsa.cert)
+#: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
+pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
 
 
 @pytest.fixture(scope="session")

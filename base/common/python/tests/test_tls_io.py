@@ -31,13 +31,8 @@ from tls_servers import TLSServer
 RECORD = 16384  # the most plaintext one TLS record carries
 
 
-@pytest.fixture(autouse=True)
-def only_explicit_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of these tests."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
-            monkeypatch.delenv(name)
+#: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
+pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
 
 
 def agent(port: int, db: AgentDB) -> PKIConnection:

@@ -16,6 +16,10 @@ server, so a parametrized test does not start one per case.
 - ``nginx_server``: nginx with ``ssl_verify_client on`` answering ``$ssl_protocol``,
   ``$ssl_client_verify`` and ``$ssl_client_s_dn``, and serving large random files.
 
+For the clients: ``agent`` (an RSA or EC identity in a sql or dbm database, parametrized),
+``rsa_agent``, and ``isolated_pki_conf``, which keeps the user's pki.conf and the
+environment's PKI/TLS variables out of a test (``pytest.mark.usefixtures``).
+
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
 unless a fixture call asks for another CA or other names. Server keys and passwords are
 written to files only for the servers to read at start, and removed as soon as they have.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import select
 import shutil
 import socket
@@ -37,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from nssdb_fixtures import PASSWORD, AgentDB
 from pki.testing.certs import CA, IssuedCert
 from pki.testing.nsstools import TestNSSDB
 
@@ -44,6 +51,12 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 SERVER_NAMES = ("localhost",)
 SERVER_ADDRESSES = (HOST,)
+#: the client certificates on the pages of s_server and the post-handshake server
+PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+#: selfserv logs the record version of each handshake: 3.3 is TLS 1.2, 3.4 is TLS 1.3
+NSS_VERSION = {"1.2": "SSL version 3.3", "1.3": "SSL version 3.4"}
+#: pki.conf for clients that trust only what a test gives them
+NO_SYSTEM_TRUST = {"PKI_CLIENT_SYSTEM_TRUST": "false"}
 
 
 # -- plumbing ----------------------------------------------------------------------------
@@ -617,3 +630,48 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
         )
     finally:
         processes.stop_all()
+
+
+# -- the clients' side ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def isolated_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of a test."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in list(os.environ):
+        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
+            monkeypatch.delenv(name)
+
+
+@dataclass
+class Agent:
+    """A client identity in an NSS database: what a client is given to authenticate."""
+
+    spec: str
+    nickname: str
+    cert: x509.Certificate
+    password: str | None = PASSWORD
+
+    @property
+    def subject(self) -> str:
+        return self.cert.subject.rfc4514_string()
+
+
+@pytest.fixture(
+    params=[("sql", "rsa"), ("sql", "ec"), ("dbm", "rsa"), ("dbm", "ec")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+def agent(request: pytest.FixtureRequest) -> Agent:
+    """An agent certificate with an RSA or EC key in a sql or dbm database (from test_ca)."""
+    db_type, key = request.param
+    db: AgentDB = request.getfixturevalue(f"{db_type}_db")
+    issued = db.rsa if key == "rsa" else db.ec
+    nickname = "PKI Administrator" + (" EC" if key == "ec" else "")
+    return Agent(db.spec, nickname, issued.cert)
+
+
+@pytest.fixture
+def rsa_agent(sql_db: AgentDB) -> Agent:
+    """The RSA agent of the sql database, for tests about one behaviour rather than keys."""
+    return Agent(sql_db.spec, "PKI Administrator", sql_db.rsa.cert)

@@ -2,11 +2,14 @@
 
 ``resolve_config`` reads pki.conf and the credentials (NSS database or PEM files) once into
 a ``TLSConfig``; ``build_context`` makes the ``PKISSLContext`` that ``pki.client`` hands
-urllib3 as ``ssl_context``, which never changes afterwards.
+urllib3 as ``ssl_context``, which never changes afterwards. ``create_ssl_context`` makes a
+standard library ``ssl.SSLContext`` from the same settings and credentials, for urllib,
+http.client, asyncio and every other user of Python's ``ssl``.
 
 Modules, one job each: ``config`` (pki.conf and arguments to a ``TLSConfig``),
 ``credentials`` (identities and trust anchors from NSS databases and PEM files, and which
-identity answers a server), ``context`` (the frozen pyOpenSSL context), ``sslsocket``
+identity answers a server), ``context`` (the frozen pyOpenSSL context), ``stdlib`` (the
+standard library context, the key passed through a memory file), ``sslsocket``
 (``ssl.SSLSocket``-compatible I/O), ``diagnosis`` (errors people can act on, from a
 ``HandshakeRecord``), ``sessions`` (the resumption cache), ``_openssl`` (OpenSSL calls
 pyOpenSSL does not expose, behind feature detection) and ``errors``.
@@ -33,11 +36,14 @@ from pki.tls.errors import (
     HostnameMismatchError,
     ProtocolVersionError,
     ServerCertificateError,
+    SettingNotAppliedWarning,
     TLSConfigurationError,
     TLSError,
+    UnsupportedPlatformError,
     UntrustedServerError,
 )
 from pki.tls.sessions import SessionCache
+from pki.tls.stdlib import create_ssl_context
 
 __all__ = [
     "FEATURES",
@@ -46,6 +52,7 @@ __all__ = [
     "ClientIdentity",
     "PKISSLContext",
     "build_context",
+    "create_ssl_context",
     "NSSCredentials",
     "credentials_from_nssdb",
     "identity_from_pem",
@@ -62,4 +69,6 @@ __all__ = [
     "ClientCertificateRejectedError",
     "AmbiguousClientCertificateError",
     "ProtocolVersionError",
+    "UnsupportedPlatformError",
+    "SettingNotAppliedWarning",
 ]

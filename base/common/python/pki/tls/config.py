@@ -2,18 +2,20 @@
 
 ``resolve_config`` reads the pki.conf layers (once), picks and reads the NSS database (or
 the PEM files) and returns a ``TLSConfig``: validated versions and cipher strings, trust
-anchors, CA paths and client identities. Any TLS library's context can be built from it;
-``pki.tls.context`` builds the pyOpenSSL one. The version and cipher names are OpenSSL's,
-which both pyOpenSSL and the standard library's ``ssl`` take.
+anchors, CA paths and client identities. Any TLS library's context can be built from it:
+``pki.tls.context`` builds the pyOpenSSL one, ``pki.tls.stdlib`` the standard library's. The
+version and cipher names are OpenSSL's, which both pyOpenSSL and ``ssl`` take, and both
+builders apply the file-based trust and check the cipher names with the helpers below.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from cryptography import x509
 
@@ -30,9 +32,12 @@ from pki.tls.errors import TLSConfigurationError
 __all__ = [
     "TLS_VERSIONS",
     "TLS13_SUITES",
+    "SYSTEM_CA_DIRS",
     "CipherStrings",
     "TLSConfig",
     "cipher_strings",
+    "check_offered",
+    "load_file_trust",
     "version_text",
     "resolve_config",
 ]
@@ -64,6 +69,8 @@ _ENCRYPTIONS = (
     ("CAMELLIA_128_CBC", "CAMELLIA128"),
     ("CAMELLIA_256_CBC", "CAMELLIA256"),
 )
+#: Hashed CA directories of the common distributions, read lazily by OpenSSL (cheap to add).
+SYSTEM_CA_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust/extracted/pem")
 
 
 def version_text(version: ssl.TLSVersion) -> str:
@@ -136,6 +143,19 @@ def cipher_strings(settings: TLSSettings) -> CipherStrings:
     return CipherStrings(list12, ":".join(dict.fromkeys(suites13)), tuple(enabled12))
 
 
+def check_offered(names: Sequence[str], offers: Callable[[str], bool]) -> None:
+    """Say which TLS 1.2 suite pki.conf enables by name that the TLS library lacks.
+
+    ``names`` are ``CipherStrings.tls12_enabled``; ``offers(name)`` asks the library (each
+    builder its own: pyOpenSSL and the standard library may link different OpenSSLs). An
+    OpenSSL cipher list silently skips the names it does not know, so this is the only way
+    a missing suite gets reported.
+    """
+    for name in names:
+        if not offers(name):
+            raise TLSConfigurationError(f"SSL_CIPHERS: this OpenSSL does not offer {name}")
+
+
 def _version_range(
     settings: TLSSettings, ciphers: CipherStrings
 ) -> tuple[ssl.TLSVersion, ssl.TLSVersion]:
@@ -192,6 +212,48 @@ class TLSConfig:
     @property
     def use_system_trust(self) -> bool:
         return self.verify and self.settings.use_system_trust
+
+
+class VerifyLocations(Protocol):
+    """What both pyOpenSSL's ``SSL.Context`` and ``ssl.SSLContext`` offer for file trust."""
+
+    def load_verify_locations(self, cafile: Any, capath: Any = None) -> None: ...
+
+    def set_default_verify_paths(self) -> None: ...
+
+
+def load_file_trust(
+    ctx: VerifyLocations,
+    config: TLSConfig,
+    errors: type[BaseException] | tuple[type[BaseException], ...],
+) -> str:
+    """Load ``config.cert_paths`` and, when ``config.use_system_trust``, the system store
+    into ``ctx`` (either TLS library's context); ``errors`` are what its loading raises.
+
+    Each of ``cert_paths`` is a PEM file or a hashed directory (``~`` expanded). The system
+    store is the first of ``SYSTEM_CA_DIRS`` that exists, else OpenSSL's default paths.
+    Returns a description of the system store used, for messages ("" when none is).
+    """
+    for raw in config.cert_paths:
+        path = Path(raw).expanduser()
+        try:
+            if path.is_dir():
+                ctx.load_verify_locations(None, str(path))
+            else:
+                ctx.load_verify_locations(str(path), None)
+        except errors as exc:
+            raise TLSConfigurationError(
+                f"cannot load CA certificates from {path}: it must be a PEM file or a "
+                f"hashed directory ({exc})"
+            ) from None
+    if not config.use_system_trust:
+        return ""
+    for directory in SYSTEM_CA_DIRS:
+        if Path(directory).is_dir():
+            ctx.load_verify_locations(None, directory)
+            return directory
+    ctx.set_default_verify_paths()
+    return "OpenSSL's default paths"
 
 
 def resolve_config(

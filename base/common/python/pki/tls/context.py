@@ -16,7 +16,6 @@ import logging
 import socket
 import ssl
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -24,18 +23,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import SSL, crypto
 
 from pki.tls import _openssl
-from pki.tls.config import TLSConfig, version_text
-from pki.tls.credentials import ClientIdentity
+from pki.tls.config import TLSConfig, check_offered, load_file_trust, version_text
+from pki.tls.credentials import ClientIdentity, ambiguous_identities
 from pki.tls.diagnosis import HandshakeRecord
 from pki.tls.errors import (
-    AmbiguousClientCertificateError,
     FrozenContextError,
     TLSConfigurationError,
 )
 from pki.tls.sessions import SessionCache
 from pki.tls.sslsocket import PKISSLSocket
 
-__all__ = ["PKISSLContext", "build_context", "SYSTEM_CA_DIRS"]
+__all__ = ["PKISSLContext", "build_context"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,46 +41,18 @@ _OPENSSL_VERSIONS = {
     ssl.TLSVersion.TLSv1_2: SSL.TLS1_2_VERSION,
     ssl.TLSVersion.TLSv1_3: SSL.TLS1_3_VERSION,
 }
-#: Hashed CA directories of the common distributions, read lazily by OpenSSL (cheap to add).
-SYSTEM_CA_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust/extracted/pem")
 _ALPN = ("http/1.1",)
 _MAX_SESSIONS = 64
 
 
-def _check_offered(names: Sequence[str]) -> None:
-    """Say which TLS 1.2 suite pki.conf enables by name that this OpenSSL lacks."""
-    for name in names:
-        probe = SSL.Context(SSL.TLS_CLIENT_METHOD)
-        try:
-            probe.set_cipher_list(name.encode())
-        except SSL.Error:
-            raise TLSConfigurationError(
-                f"SSL_CIPHERS: this OpenSSL does not offer {name}"
-            ) from None
-
-
-def _load_cert_paths(ctx: SSL.Context, paths: Sequence[str]) -> None:
-    for raw in paths:
-        path = Path(raw).expanduser()
-        try:
-            if path.is_dir():
-                ctx.load_verify_locations(None, str(path))
-            else:
-                ctx.load_verify_locations(str(path))
-        except SSL.Error as exc:
-            raise TLSConfigurationError(
-                f"cannot load CA certificates from {path}: it must be a PEM file or a "
-                f"hashed directory ({exc})"
-            ) from None
-
-
-def _load_system_trust(ctx: SSL.Context) -> str:
-    for directory in SYSTEM_CA_DIRS:
-        if Path(directory).is_dir():
-            ctx.load_verify_locations(None, directory)
-            return directory
-    ctx.set_default_verify_paths()
-    return "OpenSSL's default paths"
+def _offers(name: str) -> bool:
+    """Whether pyOpenSSL's OpenSSL has the TLS 1.2 suite ``name``."""
+    probe = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    try:
+        probe.set_cipher_list(name.encode())
+    except SSL.Error:
+        return False
+    return True
 
 
 def _is_ip(host: str) -> bool:
@@ -136,9 +106,7 @@ class PKISSLContext:
             assert store is not None
             for anchor in config.trust_anchors:
                 store.add_cert(crypto.X509.from_cryptography(anchor))
-            _load_cert_paths(self._ctx, config.cert_paths)
-            if config.use_system_trust:
-                self._system_trust = _load_system_trust(self._ctx)
+            self._system_trust = load_file_trust(self._ctx, config, SSL.Error)
         else:
             self._ctx.set_verify(SSL.VERIFY_NONE, None)
         self._hostname_in_handshake = (
@@ -162,7 +130,7 @@ class PKISSLContext:
         self._ctx.set_min_proto_version(_OPENSSL_VERSIONS[config.minimum_version])
         self._ctx.set_max_proto_version(_OPENSSL_VERSIONS[config.maximum_version])
         ciphers = config.ciphers
-        _check_offered(ciphers.tls12_enabled)
+        check_offered(ciphers.tls12_enabled, _offers)
         try:
             if ciphers.tls12:
                 self._ctx.set_cipher_list(ciphers.tls12.encode())
@@ -187,17 +155,15 @@ class PKISSLContext:
                 ) from None
         chain_certs: dict[bytes, x509.Certificate] = {}
         for identity in self.identities:
-            for cert in identity.chain:
-                if cert.issuer != cert.subject:  # the server has the root; send the rest
-                    chain_certs[cert.fingerprint(hashes.SHA256())] = cert
+            for cert in identity.intermediates:
+                chain_certs[cert.fingerprint(hashes.SHA256())] = cert
         for cert in chain_certs.values():
             self._ctx.add_extra_chain_cert(_openssl.as_certificate(cert))
         if len(self.identities) > 1 and not _openssl.FEATURES["cert_callback"]:
-            listed = "; ".join(i.describe() for i in self.identities)
-            raise AmbiguousClientCertificateError(
+            raise ambiguous_identities(
                 "several client certificates are usable and this OpenSSL cannot choose by "
-                f"the server's CA list: give nickname=. Candidates: {listed}",
-                candidates=[i.nickname or "" for i in self.identities],
+                "the server's CA list",
+                self.identities,
             )
 
     # -- what urllib3 reads and sets -----------------------------------------------------

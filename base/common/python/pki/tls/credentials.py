@@ -32,6 +32,7 @@ __all__ = [
     "credentials_from_nssdb",
     "identity_from_pem",
     "choose_identity",
+    "ambiguous_identities",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,12 @@ class ClientIdentity:
         names.update(c.issuer.public_bytes() for c in self.chain)
         names.update(c.subject.public_bytes() for c in self.chain)
         object.__setattr__(self, "issuer_names_der", frozenset(names))
+
+    @property
+    def intermediates(self) -> tuple[x509.Certificate, ...]:
+        """The chain without self-signed roots: what is sent with the certificate (the
+        server has the root)."""
+        return tuple(c for c in self.chain if c.issuer != c.subject)
 
     def describe(self) -> str:
         return describe_certificate(self.cert, self.nickname)
@@ -206,15 +213,23 @@ def choose_identity(
     matching = [i for i in identities if not i.issuer_names_der.isdisjoint(ca_names_der)]
     if len(matching) == 1:
         return matching[0]
-    pool = matching or list(identities)
     why = (
         "the server named none of their issuers"
         if not matching
         else "the server accepts the issuers of several"
     )
-    raise AmbiguousClientCertificateError(
-        f"{peer} asked for a client certificate and {why}; choose one with nickname= (or "
-        "PKI_CLIENT_CERT_NICKNAME in pki.conf). Candidates: "
-        + "; ".join(i.describe() for i in pool),
-        candidates=[i.nickname or i.cert.subject.rfc4514_string() for i in pool],
+    raise ambiguous_identities(
+        f"{peer} asked for a client certificate and {why}", matching or identities
+    )
+
+
+def ambiguous_identities(
+    why: str, candidates: Sequence[ClientIdentity]
+) -> AmbiguousClientCertificateError:
+    """The error for several client certificates that nothing decides between: ``why``,
+    the way out (``nickname=``) and the candidates, by nickname or subject."""
+    return AmbiguousClientCertificateError(
+        f"{why}; choose one with nickname= (or PKI_CLIENT_CERT_NICKNAME in pki.conf). "
+        "Candidates: " + "; ".join(i.describe() for i in candidates),
+        candidates=[i.nickname or i.cert.subject.rfc4514_string() for i in candidates],
     )

@@ -24,6 +24,8 @@ __all__ = [
     "ClientCertificateRejectedError",
     "AmbiguousClientCertificateError",
     "ProtocolVersionError",
+    "UnsupportedPlatformError",
+    "SettingNotAppliedWarning",
 ]
 
 
@@ -89,3 +91,17 @@ class AmbiguousClientCertificateError(TLSError):
 
 class ProtocolVersionError(TLSError):
     """Client and server have no TLS version in common."""
+
+
+class UnsupportedPlatformError(PKIException, OSError):
+    """This operating system lacks what a safe implementation needs.
+
+    ``create_ssl_context`` hands the client key to the standard library's ``ssl`` through an
+    anonymous memory file (Linux's ``memfd_create`` and ``/proc/self/fd``); where there is
+    none it refuses rather than write the key to a file.
+    """
+
+
+class SettingNotAppliedWarning(UserWarning):
+    """A pki.conf setting that the TLS library in use cannot apply (e.g. TLS 1.3 cipher
+    suites in the standard library's ``ssl``): the context works, without that setting."""
