@@ -24,6 +24,7 @@ __all__ = [
     "ClientCertificateRejectedError",
     "AmbiguousClientCertificateError",
     "ProtocolVersionError",
+    "CipherMismatchError",
 ]
 
 
@@ -89,3 +90,8 @@ class AmbiguousClientCertificateError(TLSError):
 
 class ProtocolVersionError(TLSError):
     """Client and server have no TLS version in common."""
+
+
+class CipherMismatchError(TLSError):
+    """The server refused the handshake before choosing anything: no cipher suite (or key
+    exchange group, or signature algorithm) that this client offers is one it accepts."""
