@@ -21,6 +21,7 @@ from pki.nssdb import BadPasswordError, PasswordRequiredError
 from pki.tls.errors import (
     AmbiguousClientCertificateError,
     ClientCertificateRequiredError,
+    ServerCertificateDateError,
     UntrustedServerError,
 )
 
@@ -94,6 +95,8 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _tls_advice(exc: BaseException, ctx: CLIContext | None) -> str | None:
     db = ctx.nssdb_directory if ctx is not None else "~/.dogtag/nssdb"
+    if isinstance(exc, ServerCertificateDateError):
+        return _facts(exc)  # trusting a CA would not help
     if isinstance(exc, UntrustedServerError):
         return (
             f"{_facts(exc)}. If you trust that CA, import its certificate into the NSS "
@@ -150,6 +153,11 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         where = ctx.url if ctx is not None else "the server"
         cause = _root_cause(exc)
         reason = getattr(cause, "strerror", None) or str(cause)
+        if isinstance(cause, ConnectionRefusedError):
+            reason += (
+                ": check that the server is running and that -U (or -h and -p) names its "
+                "host and port"
+            )
         return f"cannot connect to {where}: {reason}"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"the server did not answer in time: {exc}"

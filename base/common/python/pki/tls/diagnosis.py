@@ -24,6 +24,7 @@ from pki.tls.errors import (
     ClientCertificateRequiredError,
     HostnameMismatchError,
     ProtocolVersionError,
+    ServerCertificateDateError,
     ServerCertificateError,
     TLSError,
     UntrustedServerError,
@@ -216,7 +217,7 @@ def explain_verify_failure(
         )
     if code in _DATE_ERRORS and failing is not None:
         state = "expired" if code == 10 else "not yet valid"
-        return UntrustedServerError(
+        return ServerCertificateDateError(
             f"{peer}: the certificate {_name(failing)} in its chain is {state}: valid "
             f"from {failing.not_valid_before_utc:%Y-%m-%d %H:%M} to "
             f"{failing.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; the server needs a "

@@ -20,6 +20,7 @@ __all__ = [
     "ServerCertificateError",
     "UntrustedServerError",
     "HostnameMismatchError",
+    "ServerCertificateDateError",
     "ClientCertificateRequiredError",
     "ClientCertificateRejectedError",
     "AmbiguousClientCertificateError",
@@ -66,6 +67,11 @@ class ServerCertificateError(ssl.SSLCertVerificationError, TLSError):
 
 class UntrustedServerError(ServerCertificateError):
     """The server's certificate chain does not lead to a trusted CA."""
+
+
+class ServerCertificateDateError(UntrustedServerError):
+    """A certificate of the server's chain is expired or not yet valid (its issuer may well
+    be trusted: an ``UntrustedServerError`` all the same, as verification failed)."""
 
 
 class HostnameMismatchError(ServerCertificateError):
