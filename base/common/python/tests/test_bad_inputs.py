@@ -1,6 +1,285 @@
-"""CATALOGUE
+"""The catalogue of bad inputs: each one gets a specific error, in the library and in the CLI.
 
-(the table is written below once the cases are settled)
+Every case runs for real: databases made by certutil (then damaged, emptied, or made
+unreadable for a process without root's file capabilities, ``setpriv``), password files,
+pki.conf files, and servers on 127.0.0.1 (``openssl s_server`` with expired, not yet valid,
+misnamed or untrusted certificates, one cipher suite or one TLS version, requiring a client
+certificate from this CA or from another; a plain HTTP server; a port nobody listens on;
+the session's Dogtag test server). Each test checks the library's exact exception class and
+text (``test`` data below holds them) and the CLI's exact one ``ERROR:`` line and exit
+status.
+
+In the table, ``DIR`` is the database directory (``sql:DB`` its spec), ``FILE`` the password
+file, ``PORT`` the server's port, ``USER`` the user running the tests, ``...`` dates and
+lists spelled out in the test. Exit ``-``: no CLI equivalent (the CLI takes no password
+callback and authenticates only with ``-n``). ``was``: what the same input gave before issue
+12 (S specific, G generic such as SEC_ERROR_UNKNOWN_PKCS11_ERROR or a raw traceback text,
+W wrong such as "wrong password" for an empty file); ``now``: S specific in the library and
+the CLI, S* specific in the CLI but generic in the library (requests' and urllib3's own
+texts, or ``pki.resource.parse_id``'s for a negative ID), G generic in both.
+
+Totals for these 79 rows: before, 53 specific, 15 generic, 11 wrong; now, 70 specific in both
+the library and the CLI, 8 specific in the CLI only (S*), 1 generic (an unknown cipher name:
+``pki.tls.config`` says it is not supported without saying what is).
+
+      #  test                                          library exception                exit was now
+    ------------------------------------------------------------------------------------------------
+      1  test_database[missing]                        DatabaseNotFoundError            1    S   S
+           ERROR: NSS database directory DIR does not exist; create one with 'pki -d DIR
+           client-init'
+      2  test_database[file]                           DatabaseNotFoundError            1    W   S
+           ERROR: DIR is a file, not a directory: an NSS database is the directory that holds
+           cert9.db and key4.db (or cert8.db and key3.db)
+      3  test_database[empty-directory]                DatabaseNotFoundError            1    S   S
+           ERROR: DIR is not an NSS sql database (no cert9.db and key4.db); create one with 'pki
+           -d DIR client-init'
+      4  test_database[other-format]                   DatabaseNotFoundError            1    S   S
+           ERROR: DIR holds a dbm NSS database (cert8.db, key3.db), not sql: open it as 'dbm:DIR'
+           or set NSS_DEFAULT_DB_TYPE=dbm
+      5  test_database[unknown-prefix]                 DatabaseNotFoundError            2    G   S
+           ERROR: -d sq:DIR: 'sq:' is not an NSS database type; write sql:DIR or dbm:DIR (or the
+           directory alone)
+      6  test_database[garbage-cert9]                  DatabaseCorruptError             1    G   S
+           ERROR: DIR/cert9.db is not an NSS sql database file (its header is not that of one),
+           so NSS cannot open sql:DIR: restore the file from a backup, or make a new database
+           ('pki -d DIR client-init --force')
+      7  test_database[garbage-key4]                   DatabaseCorruptError             1    G   S
+           ERROR: DIR/key4.db is not an NSS sql database file (its header is not that of one), so
+           NSS cannot open sql:DIR: restore the file from a backup, or make a new database ('pki
+           -d DIR client-init --force')
+      8  test_database[empty-files]                    DatabaseCorruptError             1    G   S
+           ERROR: DIR/cert9.db is not an NSS sql database file (it is empty), so NSS cannot open
+           sql:DIR: restore the file from a backup, or make a new database ('pki -d DIR
+           client-init --force')
+      9  test_unreadable_database[files]               DatabasePermissionError          1    G   S
+           ERROR: permission denied: NSS database sql:DIR cannot be opened because user USER may
+           not read DIR/cert9.db; check its owner and mode (ls -l DIR) or run as the database's
+           owner
+     10  test_unreadable_database[key4-only]           DatabasePermissionError          1    G   S
+           ERROR: permission denied: NSS database sql:DIR cannot be opened because user USER may
+           not read DIR/key4.db; check its owner and mode (ls -l DIR) or run as the database's
+           owner
+     11  test_unreadable_database[directory]           DatabasePermissionError          1    G   S
+           ERROR: permission denied: NSS database sql:DIR cannot be opened because user USER may
+           not search DIR; check its owner and mode (ls -l PARENT) or run as the database's owner
+     12  test_password_file[wrong-in-file]             BadPasswordError                 1    S   S
+           ERROR: wrong password for NSS database sql:DB: the password read from -C FILE does not
+           unlock it; give the password the database was created with
+     13  test_password_file[wrong-in-password-conf]    BadPasswordError                 1    S   S
+           ERROR: wrong password for NSS database sql:DB: the password read from -f FILE does not
+           unlock it; give the password the database was created with
+     14  test_password_file[empty-file]                PasswordFileError                1    W   S
+           ERROR: password file FILE is empty: write the database password on its first line (or
+           internal=PASSWORD, as in Dogtag's password.conf)
+     15  test_password_file[only-newline]              PasswordFileError                1    W   S
+           ERROR: password file FILE is empty: write the database password on its first line (or
+           internal=PASSWORD, as in Dogtag's password.conf)
+     16  test_password_file[only-hardware-lines]       PasswordFileError                1    S   S
+           ERROR: password file FILE has no 'internal=' line, the password of NSS database
+           sql:DB's own key store (it names only hardware-NHSM6000): add internal=PASSWORD
+     17  test_password_file[only-unrelated-keys]       PasswordFileError                1    W   S
+           ERROR: password file FILE has no 'internal=' line, the password of NSS database
+           sql:DB's own key store (it names only internaldb, replicationdb): add
+           internal=PASSWORD
+     18  test_password_file[missing-file]              PasswordFileError                1    S   S
+           ERROR: cannot read password file FILE: No such file or directory
+     19  test_password_file[not-utf8]                  PasswordFileError                1    G   S
+           ERROR: password file FILE is not UTF-8 text (invalid start byte at byte 0)
+     20  test_wrong_password_is_not_garbled            BadPasswordError                 1    W   S
+           ERROR: wrong password for NSS database sql:DB: the password given with -c does not
+           unlock it; give the password the database was created with
+     21  test_password_missing_when_needed             PasswordRequiredError            1    S   S
+           ERROR: NSS database sql:DB is protected by a password and none was given: use -C
+           PASSWORD_FILE or -f PASSWORD_CONF (or -c PASSWORD, which other users can read in the
+           process list)
+     22  test_password_callback[raises]                PasswordCallbackError            -    G   S
+           (library only: the password callback for NSS database sql:DB raised RuntimeError (see
+           the exception's __cause__): fix the callback or give password= or password_file=
+           instead)
+     23  test_password_callback[returns-none]          PasswordCallbackError            -    W   S
+           (library only: the password callback for NSS database sql:DB returned None (no
+           password), and the database is protected by one: return the password)
+     24  test_password_callback[returns-bytes]         PasswordCallbackError            -    W   S
+           (library only: the password callback for NSS database sql:DB returned a value of type
+           bytes, not the password as a str)
+     25  test_tls[nickname-missing]                    CertificateNotFoundError         1    S   S
+           ERROR: no certificate named 'nosuch' in NSS database sql:DB; nicknames there: 'Root',
+           'Untrusted', 'valid', ...
+     26  test_tls[nickname-ambiguous]                  AmbiguousClientCertificateError  -    S   S
+           (library only: the CLI authenticates only with -n)
+     27  test_tls[client-cert-expired]                 CertificateNotValidError         1    S   S
+           ERROR: certificate 'expired' (CN=Expired Agent,O=Example) is expired: valid from ...
+           UTC to ... UTC; renew it or choose another
+     28  test_tls[client-cert-not-yet-valid]           CertificateNotValidError         1    S   S
+           ERROR: certificate 'future' (CN=Future Agent,O=Example) is not yet valid: valid from
+           ... UTC to ... UTC; renew it or choose another
+     29  test_tls[client-cert-without-key]             PrivateKeyNotFoundError          1    S   S
+           ERROR: NSS database sql:DB has certificate 'no key' (CN=Cert Without Key,O=Example)
+           but no private key for it; import the key with 'pki client-cert-import --pkcs12
+           <file.p12>' or use a nickname with 'u' trust
+     30  test_tls[client-cert-without-clientAuth]      CertificateUsageError            1    G   S
+           ERROR: certificate 'server only' (CN=Server Only,O=Example) cannot authenticate a TLS
+           client: its extended key usage allows only serverAuth, not clientAuth; use a
+           certificate issued for client authentication
+     31  test_tls[no-cipher-in-common]                 CipherMismatchError              1    W   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT) refused the TLS handshake at once (TLS
+           alert: tls alert handshake failure): it accepts none of the cipher suites this client
+           offers (or none of its key exchange groups or signature algorithms); allow one the
+           server has in SSL_CIPHERS (with SSL_DEFAULT_CIPHERS=true to keep the defaults) in
+           pki.conf
+     32  test_tls[unknown-cipher]                      TLSConfigurationError            1    G   G
+           ERROR: SSL_CIPHERS: cipher suite 'TLS_FOO_WITH_BAR_SHA256' is not supported
+     33  test_tls[tls13-only-against-tls12-server]     ProtocolVersionError             1    S   S
+           ERROR: no TLS version in common with the server 127.0.0.1 (127.0.0.1:PORT): this
+           client allows TLS 1.3 to TLS 1.3 (SSL_STREAM_VERSION_MIN/MAX in pki.conf); OpenSSL
+           said: tlsv1 alert protocol version
+     34  test_tls[tls12-only-against-tls13-server]     ProtocolVersionError             1    S   S
+           ERROR: no TLS version in common with the server 127.0.0.1 (127.0.0.1:PORT): this
+           client allows TLS 1.2 to TLS 1.2 (SSL_STREAM_VERSION_MIN/MAX in pki.conf); OpenSSL
+           said: tlsv1 alert protocol version
+     35  test_tls[server-untrusted]                    UntrustedServerError             1    S   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT) is not trusted: its certificate
+           CN=localhost,O=Example chains up to CN=Elsewhere Root CA,O=Example, which is not a
+           trusted CA here (unable to get local issuer certificate). If you trust that CA, import
+           its certificate into the NSS database: pki -d DIR client-cert-import --ca-cert ca.pem
+           (or certutil -A -d DIR -n "CA" -t CT,C,C -a -i ca.pem)
+     36  test_tls[server-hostname-mismatch]            HostnameMismatchError            1    S   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT): its certificate is not valid for
+           '127.0.0.1' (it names elsewhere.example); connect with a name the certificate lists
+     37  test_tls[server-cert-expired]                 ServerCertificateDateError       1    W   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT): the certificate CN=localhost,O=Example
+           in its chain is expired: valid from ... to ... UTC; the server needs a certificate
+           valid now (or this machine's clock is wrong)
+     38  test_tls[server-cert-not-yet-valid]           ServerCertificateDateError       1    W   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT): the certificate CN=localhost,O=Example
+           in its chain is not yet valid: valid from ... to ... UTC; the server needs a
+           certificate valid now (or this machine's clock is wrong)
+     39  test_tls[server-speaks-plain-http]            TLSError                         1    S   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT) does not speak TLS on this port (OpenSSL
+           said: wrong version number): check the port and the protocol; Dogtag serves https on
+           its secure port (8443 by default) and plain http on 8080
+     40  test_tls[server-requires-client-cert]         ClientCertificateRequiredError   1    S   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT) requires a TLS client certificate and
+           none is configured: pass -n NICKNAME, the nickname of a client certificate in the NSS
+           database DIR (see 'pki -d DIR client-cert-find')
+     41  test_tls[server-rejects-our-cert]             ClientCertificateRejectedError   1    S   S
+           ERROR: the server 127.0.0.1 (127.0.0.1:PORT) rejected the client certificate 'valid'
+           (CN=Valid Agent,O=Example, issued by CN=Test Root CA,O=Example Test): TLS alert tlsv1
+           alert unknown ca. Check that the server trusts its issuer and that it is valid and not
+           revoked
+     42  test_tls[nothing-listening]                   ConnectionError                  1    G   S*
+           ERROR: cannot connect to https://127.0.0.1:PORT: Connection refused: check that the
+           server is running and that -U (or -h and -p) names its host and port
+     43  test_pki_conf[bad-syntax]                     ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: not an assignment: 'SSL_CIPHERS' (pki.conf is parsed,
+           never run; only NAME=value, export NAME=value and export NAME lines are allowed)
+     44  test_pki_conf[a-command]                      ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:2: not an assignment: 'rm' (pki.conf is parsed, never run;
+           only NAME=value, export NAME=value and export NAME lines are allowed)
+     45  test_pki_conf[command-substitution]           ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: command substitution $(...) is not allowed (pki.conf is
+           parsed, never run): write the value itself
+     46  test_pki_conf[backquotes]                     ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: command substitution with backquotes is not allowed
+           (pki.conf is parsed, never run): write the value itself
+     47  test_pki_conf[unterminated-quote]             ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: unterminated single quote: close it on the same line
+     48  test_pki_conf[unknown-tls-version]            ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_STREAM_VERSION_MIN='TLS_9_9': unknown TLS version;
+           accepted values: TLS_1_2, TLS_1_3
+     49  test_pki_conf[tls-1.0-refused]                ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_STREAM_VERSION_MIN='TLS_1_0': TLS_1_0 is insecure and
+           refused; accepted values: TLS_1_2, TLS_1_3
+     50  test_pki_conf[tls-1.1-refused]                ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_STREAM_VERSION_MIN='TLS1_1': TLS_1_1 is insecure and
+           refused; accepted values: TLS_1_2, TLS_1_3
+     51  test_pki_conf[ssl-3-refused]                  ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_STREAM_VERSION_MIN='SSL_3_0': SSL_3_0 is insecure and
+           refused; accepted values: TLS_1_2, TLS_1_3
+     52  test_pki_conf[min-above-max]                  ConfigError                      1    S   S
+           ERROR: SSL_STREAM_VERSION_MIN=TLS_1_3 (from ~/.dogtag/pki.conf:1) is above
+           SSL_STREAM_VERSION_MAX=TLS_1_2 (from ~/.dogtag/pki.conf:2): lower the one or raise the
+           other
+     53  test_pki_conf[bad-boolean]                    ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_DEFAULT_CIPHERS='maybe': not a boolean; use
+           true/false, yes/no or 1/0
+     54  test_pki_conf[bad-system-trust-boolean]       ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: PKI_CLIENT_SYSTEM_TRUST='perhaps': not a boolean; use
+           true/false, yes/no or 1/0
+     55  test_pki_conf[bad-db-type]                    ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: NSS_DEFAULT_DB_TYPE='ldap': accepted values: sql, dbm
+     56  test_pki_conf[bad-cipher-token]               ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_CIPHERS='AES128': 'AES128' is neither an IANA cipher
+           suite name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 nor a hex ID such as 0xC02F
+     57  test_pki_conf[no-cipher-left]                 ConfigError                      1    S   S
+           ERROR: SSL_DEFAULT_CIPHERS is false (from ~/.dogtag/pki.conf:1) and SSL_CIPHERS
+           enables no cipher: no cipher suite would be left; list the ones to use in SSL_CIPHERS,
+           or set SSL_DEFAULT_CIPHERS=true
+     58  test_pki_conf[cipher-enabled-and-disabled]    ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: SSL_CIPHERS='TLS_AES_128_GCM_SHA256
+           -TLS_AES_128_GCM_SHA256': TLS_AES_128_GCM_SHA256 is both enabled and disabled: keep
+           only one
+     59  test_pki_conf[database-prefix-without-directory]
+                                                       ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf:1: PKI_CLIENT_DATABASE='sql:': no directory after sql:;
+           write sql:/path/to/nssdb
+     60  test_pki_conf[not-utf8]                       ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf: not valid UTF-8 (invalid continuation byte at byte 25):
+           save the file as UTF-8
+     61  test_pki_conf_unreadable                      ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf: cannot read: Is a directory
+     62  test_pki_conf_mode_000                        ConfigError                      1    S   S
+           ERROR: ~/.dogtag/pki.conf: cannot read: Permission denied
+     63  test_pki_cli_options_unsplittable             (CLI only)                       2    S   S
+           ERROR: PKI_CLI_OPTIONS="-n 'PKI Administrator" cannot be split: No closing quotation
+     64  test_nss_default_db_type_unknown              NSSError                         1    S   S
+           ERROR: NSS_DEFAULT_DB_TYPE='ldap' (from environment): accepted values: sql, dbm
+     65  test_bad_id[serial-not-a-number]              ValueError                       2    S   S
+           ERROR: argument SERIAL: invalid serial number 'xyz': expected a number in decimal (31)
+           or in hex with 0x (0x1f), not negative (see 'pki ca-cert-show --help')
+     66  test_bad_id[serial-empty-hex]                 ValueError                       2    S   S
+           ERROR: argument SERIAL: invalid serial number '0x': expected a number in decimal (31)
+           or in hex with 0x (0x1f), not negative (see 'pki ca-cert-show --help')
+     67  test_bad_id[serial-negative]                  ValueError                       2    W   S*
+           ERROR: argument SERIAL: invalid serial number '-5': expected a number in decimal (31)
+           or in hex with 0x (0x1f), not negative (see 'pki ca-cert-revoke --help')
+     68  test_bad_id[key-id-negative]                  ValueError                       2    G   S*
+           ERROR: argument KEY_ID: invalid key ID '-1': expected a number in decimal (31) or in
+           hex with 0x (0x1f), not negative (see 'pki kra-key-show --help')
+     69  test_bad_id[key-id-not-a-number]              ValueError                       2    S   S
+           ERROR: argument --keyID: invalid key ID 'xyz': expected a number in decimal (31) or in
+           hex with 0x (0x1f), not negative (see 'pki kra-key-retrieve --help')
+     70  test_bad_id[request-id-not-a-number]          ValueError                       2    S   S
+           ERROR: argument REQUEST_ID: invalid request ID 'abc': expected a number in decimal
+           (31) or in hex with 0x (0x1f), not negative (see 'pki ca-cert-request-show --help')
+     71  test_bad_id[key-request-id-not-a-number]      ValueError                       2    S   S
+           ERROR: argument REQUEST_ID: invalid request ID '1x': expected a number in decimal (31)
+           or in hex with 0x (0x1f), not negative (see 'pki kra-key-request-show --help')
+     72  test_bad_url_or_port[url-ftp]                 PKIException                     2    S   S
+           ERROR: -U ftp://x: 'ftp:' is not http or https; expected https://HOST[:PORT] (or
+           http://HOST[:PORT])
+     73  test_bad_url_or_port[url-without-host]        PKIException                     2    S   S
+           ERROR: -U https://: no host name; expected https://HOST[:PORT] (or http://HOST[:PORT])
+     74  test_bad_url_or_port[url-without-protocol]    PKIException                     2    S   S
+           ERROR: -U ca.example.com: no protocol; expected https://HOST[:PORT] (or
+           http://HOST[:PORT])
+     75  test_bad_url_or_port[url-port-out-of-range]   ValueError                       2    G   S*
+           ERROR: -U https://127.0.0.1:99999: '99999' is not a TCP port (1 to 65535); expected
+           https://HOST[:PORT] (or http://HOST[:PORT])
+     76  test_bad_url_or_port[url-port-not-a-number]   ValueError                       2    G   S*
+           ERROR: -U https://127.0.0.1:abc: 'abc' is not a TCP port (1 to 65535); expected
+           https://HOST[:PORT] (or http://HOST[:PORT])
+     77  test_bad_url_or_port[port-out-of-range]       InvalidURL                       2    S   S*
+           ERROR: -p 70000: not a TCP port (a number from 1 to 65535)
+     78  test_bad_url_or_port[port-not-a-number]       InvalidURL                       2    S   S*
+           ERROR: -p https: not a TCP port (a number from 1 to 65535)
+     79  test_bad_url_or_port[protocol-unknown]        InvalidSchema                    2    S   S*
+           ERROR: argument -P: invalid choice: 'ftp' (choose from 'http', 'https') (see 'pki
+           --help')
+
+    --- responses, redirects, timeouts, restarts and TLS alerts (helper F1, issue 12) ---
+    (F1's rows go here: non-JSON bodies, HTML 401, unknown ClassName, wrong JSON shape,
+    oversized and truncated bodies, stalls, redirects, restarts, TLS alerts)
 """
 
 from __future__ import annotations
@@ -1110,3 +1389,25 @@ def test_bad_url_or_port(case: str, cli: Callable[..., CLIResult]) -> None:
     assert_library_error(raised(call), cls, library)
     result = cli(*options, "info")
     assert (result.status, result.line) == (2, f"ERROR: {command_line}")
+
+
+# -- the table above ---------------------------------------------------------------------------
+
+
+def test_catalogue_table_lists_every_case() -> None:
+    """The docstring's table has one row per case of this module, numbered in order."""
+    rows = re.findall(r"^ +(\d+)  (test_\S+)", __doc__ or "", re.MULTILINE)
+    assert [int(n) for n, _ in rows] == list(range(1, len(rows) + 1))
+    groups = {
+        "test_database": DATABASE_CASES, "test_unreadable_database": UNREADABLE_CASES,
+        "test_password_file": PASSWORD_FILE_CASES, "test_password_callback": CALLBACK_CASES,
+        "test_tls": TLS_CASES, "test_pki_conf": CONF_CASES, "test_bad_id": ID_CASES,
+        "test_bad_url_or_port": URL_CASES,
+    }
+    expected = {f"{test}[{case}]" for test, cases in groups.items() for case in cases}
+    single = {
+        name for name, value in globals().items()
+        if name.startswith("test_") and callable(value) and name not in groups
+        and name != "test_catalogue_table_lists_every_case"
+    }
+    assert sorted(name for _, name in rows) == sorted(expected | single)
