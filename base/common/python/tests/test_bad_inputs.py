@@ -289,6 +289,7 @@ import http.server
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
