@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from https_echo import load_server_key
 from pki.cli import CLI, CLIException
 from pki.testing.certs import CA
 from pki.testing.server import DogtagTestServer
@@ -265,12 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_dogtag(tmp_path: Path, test_ca: CA) -> Iterator[FakeDogtag]:
     issued = test_ca.issue_cert("fake dogtag", usages=("server",), ip_addresses=("127.0.0.1",))
-    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    cert = tmp_path / "server.pem"
     cert.write_bytes(issued.cert_pem)
-    key.write_bytes(issued.key_pem())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    key.unlink()
+    load_server_key(context, cert, tmp_path / "server.key", issued)
     handler = type("Handler", (_Handler,), {})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
