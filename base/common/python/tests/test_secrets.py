@@ -339,3 +339,14 @@ def test_exception_texts_hold_no_password(sql_db: Any) -> None:
     for exc in (bad.value, failed.value):
         assert wrong not in str(exc) and wrong not in repr(exc)
         assert wrong not in " ".join(map(str, exc.args))
+
+
+def test_help_steers_away_from_a_password_on_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pki.cli.main import main
+
+    assert main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    option = text[text.index("-c PASSWORD") : text.index("-C PASSWORD_FILE")]
+    assert "process list (/proc/PID/cmdline)" in option and "prefer -C or -f" in option

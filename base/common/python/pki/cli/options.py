@@ -109,7 +109,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     ),
     GlobalOption(
         ("-c",), "password",
-        "NSS database password (visible to other users in the process list: prefer -C or -f)",
+        "NSS database password; other users can read it in the process list "
+        "(/proc/PID/cmdline) and it stays in shell history: prefer -C or -f",
         "PASSWORD", group="nss",
     ),
     GlobalOption(
