@@ -562,3 +562,20 @@ def test_upstream_cli_classes(capsys: pytest.CaptureFixture[str]) -> None:
         "Deprecated:\n"
         f" {'ca-old':32}{'Old things':30}\n"
     )
+
+
+def test_an_unexpected_exception_is_told_in_its_own_words() -> None:
+    """A library exception outside the known families (a bug, or an answer the library did
+    not expect: a JSON list where an object belongs) prints its message first, then its
+    class and where the traceback is."""
+    from pki.cli.errors import describe_error
+
+    try:
+        [1, 2].items()  # type: ignore[attr-defined]  # what a list where a dict belongs gives
+    except AttributeError as exc:
+        line = describe_error(exc, None)
+    assert line == (
+        "'list' object has no attribute 'items' (AttributeError; run with -v for the "
+        "traceback)"
+    )
+    assert describe_error(KeyError(), None) == "KeyError (KeyError; run with -v for the traceback)"

@@ -350,3 +350,24 @@ def test_help_steers_away_from_a_password_on_the_command_line(
     text = " ".join(capsys.readouterr().out.split())
     option = text[text.index("-c PASSWORD") : text.index("-C PASSWORD_FILE")]
     assert "process list (/proc/PID/cmdline)" in option and "prefer -C or -f" in option
+
+
+def test_command_line_secrets_are_masked_as_values_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argparse echoes unknown arguments: a secret option's value is masked there, in each
+    form argparse takes, and the same word elsewhere in the line is left alone."""
+    from pki.cli.main import main
+    from pki.cli.options import mask_secret_arguments
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    status = main(["ca-cert-find", "--passphrase", "wrong", "--pkcs12-password=wrong", "wrong"])
+    line = capsys.readouterr().err.strip()
+    assert status == 2
+    assert line == (
+        "ERROR: unrecognized arguments: --passphrase ******** --pkcs12-password=******** wrong "
+        "(see 'pki --help')"
+    )
+    assert mask_secret_arguments(["-d", "db", "-c", "pw", "-wpw2", "--password=x", "pw"]) == [
+        "-d", "db", "-c", "********", "-w********", "--password=********", "pw",
+    ]
