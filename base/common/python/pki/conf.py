@@ -72,6 +72,7 @@ ConfSource = Union[str, "os.PathLike[str]", Mapping[str, str]]
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BLANKS = " \t\r"
 _SHELL_OPERATORS = ";&|<>()"
+_NO_COMMANDS = "{} is not allowed (pki.conf is parsed, never run): write the value itself"
 _ENVIRONMENT = "environment"
 _ARGUMENT = "argument"
 
@@ -197,7 +198,7 @@ class _Parser:
             if c == "'":
                 close = text.find("'", self.pos + 1)
                 if close < 0:
-                    raise self._error("unterminated single quote")
+                    raise self._error("unterminated single quote: close it on the same line")
                 out.append(text[self.pos + 1 : close])
                 self.pos = close + 1
             elif c == '"':
@@ -211,7 +212,7 @@ class _Parser:
             elif c == "$":
                 self._dollar(out, quoted=False)
             elif c == "`":
-                raise self._error("command substitution with backquotes is not allowed")
+                raise self._error(_NO_COMMANDS.format("command substitution with backquotes"))
             elif c in _SHELL_OPERATORS:
                 raise self._error(f"unsupported shell syntax {c!r} (quote the value)")
             else:
@@ -232,17 +233,17 @@ class _Parser:
             elif c == "$":
                 self._dollar(out, quoted=True)
             elif c == "`":
-                raise self._error("command substitution with backquotes is not allowed")
+                raise self._error(_NO_COMMANDS.format("command substitution with backquotes"))
             else:
                 out.append(c)
                 self.pos += 1
-        raise self._error("unterminated double quote")
+        raise self._error("unterminated double quote: close it on the same line")
 
     def _dollar(self, out: list[str], *, quoted: bool) -> None:
         text, i = self.text, self.pos
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if nxt == "(":
-            raise self._error("command substitution $(...) is not allowed")
+            raise self._error(_NO_COMMANDS.format("command substitution $(...)"))
         if nxt == "{":
             close = text.find("}", i + 2)
             if close < 0:
@@ -289,7 +290,10 @@ def _read_text(path: str) -> str:
         with open(path, encoding="utf-8") as f:
             return f.read()
     except UnicodeDecodeError as e:
-        raise ConfigError(f"not valid UTF-8 ({e.reason} at byte {e.start})", path=path) from e
+        raise ConfigError(
+            f"not valid UTF-8 ({e.reason} at byte {e.start}): save the file as UTF-8",
+            path=path,
+        ) from e
 
 
 def _os_error(path: str, e: OSError) -> ConfigError:
@@ -477,7 +481,9 @@ def _ciphers(entries: Mapping[str, _Entry]) -> tuple[tuple[str, ...], tuple[str,
         (disabled if token[0] == "-" else enabled)[cipher] = None
     both = [c for c in enabled if c in disabled]
     if both:
-        raise _invalid("SSL_CIPHERS", entry, f"{both[0]} is both enabled and disabled")
+        raise _invalid(
+            "SSL_CIPHERS", entry, f"{both[0]} is both enabled and disabled: keep only one"
+        )
     return tuple(enabled), tuple(disabled)
 
 
@@ -513,16 +519,19 @@ def load_tls_settings(
         hi = entries["SSL_STREAM_VERSION_MAX"]
         raise ConfigError(
             f"SSL_STREAM_VERSION_MIN={min_version} (from {lo.where()}) is above"
-            f" SSL_STREAM_VERSION_MAX={max_version} (from {hi.where()})",
+            f" SSL_STREAM_VERSION_MAX={max_version} (from {hi.where()}): lower the one or"
+            " raise the other",
             name="SSL_STREAM_VERSION_MIN",
         )
 
     ciphers, disabled = _ciphers(entries)
     default_ciphers = _boolean(entries, "SSL_DEFAULT_CIPHERS", True)
     if not default_ciphers and not ciphers:
+        where = entries["SSL_DEFAULT_CIPHERS"].where()
         raise ConfigError(
-            "SSL_DEFAULT_CIPHERS is false and SSL_CIPHERS enables no cipher: no cipher suite"
-            " would be left",
+            f"SSL_DEFAULT_CIPHERS is false (from {where}) and SSL_CIPHERS enables no cipher:"
+            " no cipher suite would be left; list the ones to use in SSL_CIPHERS, or set"
+            " SSL_DEFAULT_CIPHERS=true",
             name="SSL_DEFAULT_CIPHERS",
         )
 
@@ -541,7 +550,10 @@ def load_tls_settings(
         if m:
             db_type, database = m[1], m[2]
             if not database:
-                raise _invalid("PKI_CLIENT_DATABASE", database_entry, "no directory given")
+                raise _invalid(
+                    "PKI_CLIENT_DATABASE", database_entry,
+                    f"no directory after {m[1]}:; write {m[1]}:/path/to/nssdb",
+                )
     nickname = _setting(entries, "PKI_CLIENT_CERT_NICKNAME")
 
     return TLSSettings(

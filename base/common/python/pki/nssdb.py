@@ -99,6 +99,11 @@ __all__ = [
     "PrivateKeyNotFoundError",
     "CertificateNotValidError",
     "AmbiguousCertificateError",
+    "DatabasePermissionError",
+    "DatabaseCorruptError",
+    "PasswordFileError",
+    "PasswordCallbackError",
+    "CertificateUsageError",
     "PasswordCallback",
     "PrivateKey",
     "trust_string",
@@ -296,11 +301,46 @@ class DatabaseNotFoundError(NSSError):
 
 
 class BadPasswordError(NSSError):
-    """The password given for the database is wrong."""
+    """The password given for the database is wrong; ``source`` says where it came from
+    (``the first line of password file /path``, never the password)."""
+
+    source: str = ""
+
+
+class DatabasePermissionError(NSSError):
+    """The database's directory or files exist but this process may not read (or, for a
+    write, write) them; ``path`` is the first one refused."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str]) -> None:
+        super().__init__(message)
+        self.path = os.fspath(path)
+
+
+class DatabaseCorruptError(NSSError):
+    """A database file is there but is not an NSS database (garbage, truncated, empty);
+    ``path`` names it."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str]) -> None:
+        super().__init__(message)
+        self.path = os.fspath(path)
 
 
 class PasswordRequiredError(NSSError):
     """The database is password protected and no password was given."""
+
+
+class PasswordFileError(PasswordRequiredError):
+    """The password file gives no password for the database: it cannot be read, it is
+    empty, or it is a password.conf without an ``internal=`` line; ``path`` names it."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str]) -> None:
+        super().__init__(message)
+        self.path = os.fspath(path)
+
+
+class PasswordCallbackError(PasswordRequiredError):
+    """The password callback raised an exception (kept as ``__cause__``) or returned
+    something other than a string."""
 
 
 class CertificateNotFoundError(NSSError):
@@ -324,6 +364,15 @@ class CertificateNotValidError(NSSError):
         super().__init__(message)
         self.not_before = not_before
         self.not_after = not_after
+
+
+class CertificateUsageError(NSSError):
+    """The certificate may not be used for TLS client authentication (its extended key
+    usage does not list clientAuth); ``usages`` lists the usages it allows."""
+
+    def __init__(self, message: str, usages: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.usages = list(usages)
 
 
 class AmbiguousCertificateError(NSSError):
@@ -423,19 +472,40 @@ def _cert_info(raw: nss.RawCert) -> CertInfo:
     )
 
 
-def _allows_client_auth(cert: x509.Certificate) -> bool:
+_EKU_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+}
+
+
+def _client_auth_refusal(cert: x509.Certificate) -> tuple[str, list[str]] | None:
+    """Why ``cert`` cannot authenticate a TLS client, with the usages it has; None if it
+    can (no extended key usage, or one listing clientAuth or anyExtendedKeyUsage, and a key
+    usage, if any, allowing signatures or key agreement)."""
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         eku = None
-    if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
-        if ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku:
-            return False
+    if eku is not None and not (
+        ExtendedKeyUsageOID.CLIENT_AUTH in eku or ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in eku
+    ):
+        names = [_EKU_NAMES.get(oid, oid.dotted_string) for oid in eku]
+        return f"its extended key usage allows only {', '.join(names) or 'nothing'}", names
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        return True
-    return usage.digital_signature or usage.key_agreement
+        return None
+    if usage.digital_signature or usage.key_agreement:
+        return None
+    return "its key usage allows neither digitalSignature nor keyAgreement", []
+
+
+def _allows_client_auth(cert: x509.Certificate) -> bool:
+    return _client_auth_refusal(cert) is None
 
 
 def _as_name(value: x509.Name | str) -> x509.Name:
@@ -460,6 +530,58 @@ _INTERNAL_TOKEN_ALIASES = {
 }
 
 
+#: Names Dogtag writes into password.conf besides ``internal`` and ``hardware-<token>``: a
+#: file naming one of them is a password.conf even without an ``internal=`` line.
+_PASSWORD_CONF_NAMES = ("internal", "internaldb", "replicationdb")
+_CONF_LINE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=(.*)", re.DOTALL)
+
+
+def _password_conf_entries(lines: Sequence[str]) -> dict[str, str] | None:
+    """The ``name=value`` entries of a password.conf, or None if ``lines`` are not one.
+
+    A password.conf names ``internal``, ``internaldb``, ``replicationdb`` or
+    ``hardware-<token>``, or has several lines that are all ``name=value``; one line such as
+    ``abc=def`` alone is a bare password. As in Java properties files (how Dogtag reads
+    password.conf), blanks around ``=`` don't count; trailing ones belong to the value.
+    """
+    entries: dict[str, str] = {}
+    content = 0
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        content += 1
+        match = _CONF_LINE.fullmatch(line)
+        if match is not None:
+            entries.setdefault(match.group(1), match.group(2).lstrip())
+    names = set(entries)
+    known = names & set(_PASSWORD_CONF_NAMES) or any(n.startswith("hardware-") for n in names)
+    if known or (content > 1 and len(entries) == content):
+        return entries
+    return None
+
+
+def _password_file_lines(path: str | os.PathLike[str]) -> list[str]:
+    """The lines of a password file; ``PasswordFileError`` if it is unreadable or empty."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PasswordFileError(
+            f"password file {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", path
+        ) from None
+    except OSError as exc:
+        raise PasswordFileError(
+            f"cannot read password file {path}: {exc.strerror or exc}", path
+        ) from None
+    if not text.strip("\r\n"):
+        raise PasswordFileError(
+            f"password file {path} is empty: write the database password on its first line "
+            "(or internal=PASSWORD, as in Dogtag's password.conf)",
+            path,
+        )
+    return text.splitlines()
+
+
 def read_password_file(
     path: str | os.PathLike[str], token: str = INTERNAL_TOKEN_NAME
 ) -> str | None:
@@ -467,40 +589,49 @@ def read_password_file(
 
     Accepts Dogtag's ``password.conf`` (``internal=...`` for the database's own key store,
     ``hardware-<token>=...`` for other tokens; ``#`` comments and blank lines skipped, other
-    names such as ``internaldb`` ignored) or a file whose first line is the bare password.
-    Returns None when a password.conf has no entry for ``token``.
+    names such as ``internaldb`` ignored) or a file whose first line is the bare password
+    (see ``_password_conf_entries`` for how the two are told apart). Returns None when a
+    password.conf has no entry for ``token``; raises ``PasswordFileError`` when the file
+    cannot be read or is empty.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NSSError(f"cannot read password file {path}: {exc.strerror or exc}") from exc
-    lines = text.splitlines()
-    entries: dict[str, str] = {}
-    is_conf = False
-    for line in lines:
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        name, sep, value = line.partition("=")
-        name = name.strip()
-        if sep and (name == INTERNAL_TOKEN_NAME or name.startswith("hardware-")):
-            is_conf = True
-        if sep:
-            # as in Java properties files (how Dogtag reads password.conf), blanks around '='
-            # don't count; trailing ones belong to the value
-            entries.setdefault(name, value.lstrip())
-    if not is_conf:
-        return Secret(lines[0] if lines else "")
+    return _password_file_value(path, token)[0]
+
+
+def _password_file_value(
+    path: str | os.PathLike[str], token: str = INTERNAL_TOKEN_NAME
+) -> tuple[Secret | None, bool]:
+    """``read_password_file``'s answer, and whether the file is a password.conf."""
+    lines = _password_file_lines(path)
+    entries = _password_conf_entries(lines)
+    if entries is None:
+        return Secret(lines[0]), False
     wanted = (
         INTERNAL_TOKEN_NAME if token.lower() in _INTERNAL_TOKEN_ALIASES else f"hardware-{token}"
     )
     found = entries.get(wanted)
-    return None if found is None else Secret(found)
+    return (None if found is None else Secret(found)), True
+
+
+def _missing_internal_entry(path: str | os.PathLike[str], what: str, spec: str) -> str:
+    """Why a password.conf gives no password for the database's own key store."""
+    names = sorted(_password_conf_entries(_password_file_lines(path)) or ())
+    return (
+        f"{what} {path} has no 'internal=' line, the password of NSS database {spec}'s "
+        f"own key store (it names only {', '.join(names)}): add internal=PASSWORD"
+    )
 
 
 # -- database locations ------------------------------------------------------------------------
 
 _DB_FILES = {"sql": ("cert9.db", "key4.db"), "dbm": ("cert8.db", "key3.db")}
+#: how the files of each format start: SQLite 3, or Berkeley DB 1.85's hash magic (either
+#: byte order)
+_DB_MAGIC = {
+    "sql": (b"SQLite format 3\x00",),
+    "dbm": (b"\x00\x06\x15\x61", b"\x61\x15\x06\x00"),
+}
+#: ``word:`` at the start of a database spec (``sq:/dir`` for ``sql:/dir``)
+_UNKNOWN_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]*):(?!//)")
 _MODULE_FILES = {"sql": "pkcs11.txt", "dbm": "secmod.db"}
 
 
@@ -682,7 +813,10 @@ class NSSDatabase:
             if self._slot is not None:
                 return self
             self._check_files()
-            slot = nss.open_user_db(self.spec, read_only=True)
+            try:
+                slot = nss.open_user_db(self.spec, read_only=True)
+            except NSSError as exc:
+                raise self._unopenable(exc, write=False) from None
             try:
                 # listed before the login on purpose: see pki.nss.list_certs
                 self._certs = [_cert_info(raw) for raw in nss.list_certs(slot)]
@@ -743,16 +877,23 @@ class NSSDatabase:
         self.close()
 
     def _check_files(self) -> None:
-        if not self.path.is_dir():
-            raise DatabaseNotFoundError(
-                f"NSS database directory {self.path} does not exist; create one with "
-                f"NSSDatabase.create() or 'pki -d {self.path} client-init'"
-            )
+        """Raise the specific error for a database that is not there (before NSS is asked):
+        no directory, a file instead, an unknown ``type:`` prefix, a directory that cannot
+        be searched, the other format's files, or no database files."""
+        try:
+            if not self.path.is_dir():
+                raise self._no_directory()
+            present = {
+                name: (self.path / name).is_file()
+                for name in (*_DB_FILES["sql"], *_DB_FILES["dbm"])
+            }
+        except PermissionError:
+            raise self._permission_error(self.path, "search") from None
         wanted = _DB_FILES[self.db_type]
-        if all((self.path / name).is_file() for name in wanted):
+        if all(present[name] for name in wanted):
             return
         other = "dbm" if self.db_type == "sql" else "sql"
-        if all((self.path / name).is_file() for name in _DB_FILES[other]):
+        if all(present[name] for name in _DB_FILES[other]):
             raise DatabaseNotFoundError(
                 f"{self.path} holds a {other} NSS database ({', '.join(_DB_FILES[other])}), "
                 f"not {self.db_type}: open it as '{other}:{self.path}' "
@@ -762,6 +903,67 @@ class NSSDatabase:
             f"{self.path} is not an NSS {self.db_type} database (no {' and '.join(wanted)}); "
             f"create one with NSSDatabase.create() or 'pki -d {self.path} client-init'"
         )
+
+    def _no_directory(self) -> DatabaseNotFoundError:
+        prefix = _UNKNOWN_PREFIX.match(self.directory)
+        if prefix is not None and prefix.group(1).lower() not in _DB_FILES:
+            rest = self.directory[prefix.end() :]
+            return DatabaseNotFoundError(
+                f"NSS database {self.directory!r}: '{prefix.group(1)}:' is not a database "
+                f"type this client opens; write sql:{rest} or dbm:{rest} (or the directory "
+                "alone)"
+            )
+        if self.path.exists():
+            return DatabaseNotFoundError(
+                f"{self.path} is a file, not a directory: an NSS database is the directory "
+                "that holds cert9.db and key4.db (or cert8.db and key3.db)"
+            )
+        return DatabaseNotFoundError(
+            f"NSS database directory {self.path} does not exist; create one with "
+            f"NSSDatabase.create() or 'pki -d {self.path} client-init'"
+        )
+
+    def _permission_error(self, path: Path, action: str) -> DatabasePermissionError:
+        try:
+            user = pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            user = f"uid {os.geteuid()}"
+        return DatabasePermissionError(
+            f"permission denied: NSS database {self.spec} cannot be opened because user "
+            f"{user} may not {action} {path}; check its owner and mode (ls -l {path.parent}) "
+            "or run as the database's owner",
+            path,
+        )
+
+    def _unopenable(self, exc: NSSError, write: bool) -> NSSError:
+        """The specific error for a database NSS could not open (``exc``): a file that
+        cannot be read (or, for a write, written), or one that is not an NSS database
+        file; ``exc`` itself when neither explains it."""
+        if not os.access(self.path, os.R_OK | os.X_OK | (os.W_OK if write else 0)):
+            return self._permission_error(self.path, "write to" if write else "read")
+        magic = _DB_MAGIC[self.db_type]
+        for name in _DB_FILES[self.db_type]:
+            path = self.path / name
+            try:
+                with open(path, "rb") as f:
+                    head = f.read(16)
+            except FileNotFoundError:
+                continue  # a write creates it
+            except PermissionError:
+                return self._permission_error(path, "read")
+            except OSError as error:
+                return NSSError(f"cannot read {path}: {error.strerror or error}")
+            if not head.startswith(magic):
+                what = "it is empty" if not head else "its header is not that of one"
+                return DatabaseCorruptError(
+                    f"{path} is not an NSS {self.db_type} database file ({what}), so NSS "
+                    f"cannot open {self.spec}: restore the file from a backup, or make a "
+                    f"new database ('pki -d {self.path} client-init --force')",
+                    path,
+                )
+            if write and not os.access(path, os.W_OK):
+                return self._permission_error(path, "write to")
+        return exc
 
     def _reader(self) -> nss.Slot:
         """The database's read-only slot, opened (without a login) if it is not yet."""
@@ -774,7 +976,7 @@ class NSSDatabase:
     def _login(self, slot: nss.Slot) -> None:
         if not nss.need_login(slot) or nss.is_logged_in(slot):
             return
-        password = self._resolve_password()
+        password, source = self._password_and_source()
         if password is None:
             raise PasswordRequiredError(
                 f"NSS database {self.spec} is protected by a password and none was given: "
@@ -785,39 +987,73 @@ class NSSDatabase:
             nss.login(slot, password)
         except NSSError as exc:
             if exc.error_name == "SEC_ERROR_BAD_PASSWORD":
-                raise BadPasswordError(
-                    f"wrong password for NSS database {self.spec}",
+                error = BadPasswordError(
+                    f"wrong password for NSS database {self.spec}: {source} does not unlock "
+                    "it; give the password the database was created with",
                     error_name=exc.error_name,
                     error_text=exc.error_text,
                     code=exc.code,
-                ) from None
+                )
+                error.source = source
+                raise error from None
             raise
 
-    def _password_from_file(self, path: str, what: str) -> str:
-        password = read_password_file(path)
+    def _password_from_file(self, path: str, what: str) -> tuple[str, str]:
+        """The internal token's password from a file, and where in the file it was."""
+        password, is_conf = _password_file_value(path)
         if password is None:
-            raise PasswordRequiredError(
-                f"{what} {path} has no 'internal=' entry for NSS database {self.spec}"
-            )
-        return password
+            raise PasswordFileError(_missing_internal_entry(path, what, self.spec), path)
+        where = "the internal= line" if is_conf else "the first line"
+        return password, f"{where} of {what} {path}"
 
     def _resolve_password(self) -> str | None:
+        return self._password_and_source()[0]
+
+    def _password_and_source(self) -> tuple[str | None, str]:
+        """The internal token's password, most specific source first (see the class), and
+        a description of that source for error messages (never the password itself)."""
         if self._internal_password is not None:
-            return self._internal_password
+            return self._internal_password, "the internal_password given"
         if self.internal_password_file is not None and (
             self.internal_password_file != self.password_file or self._password is None
         ):
             return self._password_from_file(self.internal_password_file, "password file")
         if self._password is not None:
-            return self._password
+            return self._password, "the password given"
         if self.passwords and self.passwords.get(INTERNAL_TOKEN_NAME) is not None:
-            return Secret(self.passwords[INTERNAL_TOKEN_NAME])
+            return Secret(self.passwords[INTERNAL_TOKEN_NAME]), "passwords['internal']"
         if self.password_conf is not None:
             return self._password_from_file(self.password_conf, "password.conf")
         if self._password_callback is not None:
-            answer = self._password_callback(INTERNAL_TOKEN_NAME, False)
-            return None if answer is None else Secret(answer)
-        return None
+            answer = self._password_from_callback(self._password_callback)
+            return answer, "the password_callback's answer"
+        return None, "no password"
+
+    def _password_from_callback(self, callback: PasswordCallback) -> str:
+        """What ``callback`` answers for the internal token, as a ``Secret``.
+
+        What the callback raises is kept as ``__cause__`` but not repeated in the message
+        (it is the program's own text, which could hold anything).
+        """
+        try:
+            answer = callback(INTERNAL_TOKEN_NAME, False)
+        except Exception as exc:
+            raise PasswordCallbackError(
+                f"the password callback for NSS database {self.spec} raised "
+                f"{type(exc).__name__} (see the exception's __cause__): fix the callback or "
+                "give password= or password_file= instead"
+            ) from exc
+        if answer is None:
+            raise PasswordCallbackError(
+                f"the password callback for NSS database {self.spec} returned None (no "
+                "password), and the database is protected by one: return the password"
+            )
+        if not isinstance(answer, str):
+            raise PasswordCallbackError(
+                f"the password callback for NSS database {self.spec} returned a value of "
+                f"type {type(answer).__name__}, not the password as a str"
+            )
+        return Secret(answer)
 
     @contextlib.contextmanager
     def _writer(self, operation: str, create: bool = False) -> Iterator[nss.Slot]:
@@ -836,13 +1072,23 @@ class NSSDatabase:
             self._check_files()
         with self._lock:
             self.close()
-            with nss_slots.writable_db(self.spec) as slot:
+            with self._writable() as slot:
                 try:
                     if not create:
                         self._login(slot)
                     yield slot
                 finally:
                     self._certs = None
+
+    @contextlib.contextmanager
+    def _writable(self) -> Iterator[nss.Slot]:
+        """``pki.nss.slots.writable_db`` with the specific error when NSS cannot open it."""
+        with contextlib.ExitStack() as stack:
+            try:
+                slot = stack.enter_context(nss_slots.writable_db(self.spec))
+            except NSSError as exc:
+                raise self._unopenable(exc, write=True) from None
+            yield slot
 
     # -- this project's in-memory API ----------------------------------------------------
 
@@ -952,6 +1198,14 @@ class NSSDatabase:
                     f"{info.not_after:%Y-%m-%d %H:%M:%S} UTC; renew it or choose another",
                     info.not_before,
                     info.not_after,
+                )
+            refusal = _client_auth_refusal(info.certificate)
+            if refusal is not None:
+                raise CertificateUsageError(
+                    f"certificate {nickname!r} ({info.subject}) cannot authenticate a TLS "
+                    f"client: {refusal[0]}, not clientAuth; use a certificate issued for "
+                    "client authentication",
+                    refusal[1],
                 )
             self._login(slot)  # a no-op unless opened with login=False
             key = self._export_key(slot, info)

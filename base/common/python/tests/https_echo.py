@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from pki.testing.certs import CA
+from pki.testing.certs import CA, IssuedCert
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,6 +94,20 @@ class EchoServer:
         self.server.server_close()
 
 
+def load_server_key(
+    context: ssl.SSLContext, cert_path: Path, key_path: Path, issued: IssuedCert
+) -> None:
+    """Load ``issued``'s key into ``context`` through a file of mode 0600 (``ssl`` reads keys
+    from files only) that is removed at once, even if loading fails."""
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(issued.key_pem())
+        context.load_cert_chain(cert_path, key_path)
+    finally:
+        key_path.unlink(missing_ok=True)
+
+
 def start_echo_server(
     tmp_path: Path,
     ca: CA,
@@ -114,14 +128,11 @@ def start_echo_server(
         not_before=not_before, not_after=not_after,
     )
     cert_path = tmp_path / "echo-server.pem"
-    key_path = tmp_path / "echo-server.key"
     cert_path.write_bytes(issued.cert_pem)
-    key_path.write_bytes(issued.key_pem())
     ca_path = tmp_path / "echo-ca.pem"
     ca_path.write_bytes(ca.cert_pem)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    key_path.unlink()
+    load_server_key(context, cert_path, tmp_path / "echo-server.key", issued)
     for client_ca in client_cas or (ca,):
         context.load_verify_locations(cadata=client_ca.cert_pem.decode())
     context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
@@ -148,12 +159,10 @@ class MisbehavingServer:
 
     def __init__(self, ca: CA, directory: Path, behaviour: str) -> None:
         issued = ca.issue_cert("localhost", usages=("server",), ip_addresses=("127.0.0.1",))
-        cert, key = directory / "server.pem", directory / "server.key"
+        cert = directory / "server.pem"
         cert.write_bytes(issued.cert_pem)
-        key.write_bytes(issued.key_pem())
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        key.unlink()
+        load_server_key(self.context, cert, directory / "server.key", issued)
         self.behaviour = behaviour
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])

@@ -48,8 +48,10 @@ def test_ca() -> CA:
 
 @pytest.fixture(scope="session")
 def make_agent_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA):
-    """Factory: ``make_agent_db(password, db_type, nickname)`` → AgentDB."""
+    """Factory: ``make_agent_db(password, db_type, nickname)`` → AgentDB; the databases are
+    removed when the session ends (their key databases hold the agents' keys)."""
     _require_nss_tools()
+    made: list[TestNSSDB] = []
 
     def make(
         password: str | None = PASSWORD,
@@ -64,10 +66,12 @@ def make_agent_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA):
         ec = test_ca.issue_cert(common_name + " EC", key_type="ec")
         db.add_identity(nickname, rsa)
         db.add_identity(nickname + " EC", ec)
-        db.cleanup()
+        made.append(db)
         return AgentDB(db=db, ca=test_ca, rsa=rsa, ec=ec)
 
-    return make
+    yield make
+    for db in made:
+        db.remove()
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +92,7 @@ def empty_password_db(make_agent_db) -> AgentDB:
 @pytest.fixture(scope="session")
 def rich_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> tuple[TestNSSDB, dict]:
     """A database with the awkward cases: expired, not yet valid, cert without key, server-only
-    EKU, a CA without trust, a peer cert with P trust."""
+    EKU, a CA without trust, a peer cert with P trust (removed when the session ends)."""
     _require_nss_tools()
     now = datetime.datetime.now(datetime.timezone.utc)
     db = TestNSSDB(tmp_path_factory.mktemp("nssdb-rich"), PASSWORD, "sql")
@@ -117,8 +121,8 @@ def rich_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> tuple[Test
             db.add_cert(nickname, issued.cert, "P,,")
         else:
             db.add_identity(nickname, issued)
-    db.cleanup()
-    return db, {"certs": certs, "ca": test_ca, "other_ca": other_ca}
+    yield db, {"certs": certs, "ca": test_ca, "other_ca": other_ca}
+    db.remove()
 
 
 @pytest.fixture
@@ -208,7 +212,6 @@ def make_db(tmp_path: Path, test_ca: CA):
         ec = ca.issue_cert("PKI Administrator EC", key_type="ec")
         if identity:
             db.add_identity("PKI Administrator", rsa)
-        db.cleanup()
         return AgentDB(db=db, ca=ca, rsa=rsa, ec=ec)
 
     return make

@@ -43,10 +43,14 @@ from pki.testing.server import DogtagTestServer, TestUser
 
 @pytest.fixture(scope="session")
 def dogtag_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DogtagTestServer]:
-    """The session's test server; ``.url``, ``.info``, ``.state_dir``, ``.ca_cert_path``."""
+    """The session's test server; ``.url``, ``.info``, ``.state_dir``, ``.ca_cert_path``
+    (the state directory, with the server's keys, goes when the session ends)."""
     state_dir = tmp_path_factory.mktemp("dogtag-server")
-    with DogtagTestServer(state_dir) as server:
-        yield server
+    try:
+        with DogtagTestServer(state_dir) as server:
+            yield server
+    finally:  # its keys, its databases, their password files
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
@@ -102,8 +106,12 @@ RA_AGENT_GROUPS = (
 @pytest.fixture(scope="session")
 def freeipa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DogtagTestServer]:
     """A test server with FreeIPA's ACL grants (``freeipa_acls=True``)."""
-    with DogtagTestServer(tmp_path_factory.mktemp("freeipa-server"), freeipa_acls=True) as s:
-        yield s
+    state_dir = tmp_path_factory.mktemp("freeipa-server")
+    try:
+        with DogtagTestServer(state_dir, freeipa_acls=True) as server:
+            yield server
+    finally:
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

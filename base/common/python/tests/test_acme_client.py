@@ -22,6 +22,7 @@ from typing import Any
 import pki.acme
 import pytest
 import requests
+from https_echo import load_server_key
 from nssdb_fixtures import PASSWORD
 from pki.client import PKIClient
 from pki.testing.certs import CA
@@ -103,12 +104,10 @@ class _ACMEServer(ThreadingHTTPServer):
 @pytest.fixture
 def acme_server(tmp_path: Path, test_ca: CA) -> Iterator[tuple[_ACMEServer, str]]:
     issued = test_ca.issue_cert("acme", usages=("server",), ip_addresses=("127.0.0.1",))
-    cert_path, key_path = tmp_path / "acme.pem", tmp_path / "acme.key"
+    cert_path = tmp_path / "acme.pem"
     cert_path.write_bytes(issued.cert_pem)
-    key_path.write_bytes(issued.key_pem())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    key_path.unlink()
+    load_server_key(context, cert_path, tmp_path / "acme.key", issued)
     context.load_verify_locations(cadata=test_ca.cert_pem.decode())
     context.verify_mode = ssl.CERT_OPTIONAL
     server = _ACMEServer(context)

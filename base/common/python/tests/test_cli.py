@@ -450,7 +450,7 @@ def test_locked_database_without_password(pki: Run, server: DogtagTestServer) ->
 def test_server_errors_are_one_line(pki: Run, anon: list[str], tmp_path: Path) -> None:
     line = failed(pki(*anon, "ca-cert-show", "0x7ffffff1"))
     assert "0x7ffffff1" in line.lower() or "not found" in line.lower()
-    line = failed(pki(*anon, "ca-cert-show", "not-a-serial"))
+    line = failed(pki(*anon, "ca-cert-show", "not-a-serial"), status=2)  # a usage error
     assert "not-a-serial" in line
     line = failed(pki("-U", "https://127.0.0.1:9", "-d", str(tmp_path / "missing"), "info"))
     assert "does not exist" in line

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from https_echo import load_server_key
 from pki.cli import CLI, CLIException
 from pki.testing.certs import CA
 from pki.testing.server import DogtagTestServer
@@ -265,12 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_dogtag(tmp_path: Path, test_ca: CA) -> Iterator[FakeDogtag]:
     issued = test_ca.issue_cert("fake dogtag", usages=("server",), ip_addresses=("127.0.0.1",))
-    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    cert = tmp_path / "server.pem"
     cert.write_bytes(issued.cert_pem)
-    key.write_bytes(issued.key_pem())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    key.unlink()
+    load_server_key(context, cert, tmp_path / "server.key", issued)
     handler = type("Handler", (_Handler,), {})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
@@ -563,3 +562,20 @@ def test_upstream_cli_classes(capsys: pytest.CaptureFixture[str]) -> None:
         "Deprecated:\n"
         f" {'ca-old':32}{'Old things':30}\n"
     )
+
+
+def test_an_unexpected_exception_is_told_in_its_own_words() -> None:
+    """A library exception outside the known families (a bug, or an answer the library did
+    not expect: a JSON list where an object belongs) prints its message first, then its
+    class and where the traceback is."""
+    from pki.cli.errors import describe_error
+
+    try:
+        [1, 2].items()  # type: ignore[attr-defined]  # what a list where a dict belongs gives
+    except AttributeError as exc:
+        line = describe_error(exc, None)
+    assert line == (
+        "'list' object has no attribute 'items' (AttributeError; run with -v for the "
+        "traceback)"
+    )
+    assert describe_error(KeyError(), None) == "KeyError (KeyError; run with -v for the traceback)"

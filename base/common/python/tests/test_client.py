@@ -293,11 +293,10 @@ def test_verify_false_connects_with_requests_warning(tmp_path, sql_db):
     assert any(issubclass(w.category, urllib3.exceptions.InsecureRequestWarning) for w in caught)
 
 
-def test_pem_authentication_still_works(echo_server, sql_db, tmp_path):
+def test_pem_authentication_still_works(echo_server, sql_db, tmp_path, secret_files):
     cert = tmp_path / "agent.pem"
-    key = tmp_path / "agent.key"
     cert.write_bytes(sql_db.ec.cert_pem)
-    key.write_bytes(sql_db.ec.key_pem())
+    key = secret_files("agent.key", sql_db.ec.key_pem())  # mode 0600, removed afterwards
     conn = PKIConnection(
         "https", "127.0.0.1", str(echo_server.port), cert_paths=[str(echo_server.ca_path)]
     )

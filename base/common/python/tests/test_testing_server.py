@@ -169,7 +169,7 @@ def _stop_cli(proc: subprocess.Popen[str]) -> str:
     return proc.stdout.read()
 
 
-def test_cli_start_contract_and_restart(tmp_path: Path) -> None:
+def test_cli_start_contract_and_restart(tmp_path: Path, secret_files: Any) -> None:
     state = tmp_path / "state"
     proc, info = _start_cli(state)
     try:
@@ -208,7 +208,7 @@ def test_cli_start_contract_and_restart(tmp_path: Path) -> None:
         ca = CA.from_pem((state / "ca.pem").read_bytes(), (state / "ca-key.pem").read_bytes())
         stranger = ca.issue_cert("CLI Stranger")
         (tmp_path / "a.pem").write_bytes(stranger.cert_pem)
-        (tmp_path / "a.key").write_bytes(stranger.key_pem())
+        secret_files("a.key", stranger.key_pem())  # mode 0600
         password = (state / "admin-password").read_text().strip()
         with requests.Session() as session:
             session.trust_env = False
@@ -759,12 +759,12 @@ def test_fifty_concurrent_clients(
     assert all(codes == [200] * 5 for codes in results), results
 
 
-def test_extra_client_ca_and_required_client_cert(tmp_path: Path) -> None:
+def test_extra_client_ca_and_required_client_cert(tmp_path: Path, secret_files: Any) -> None:
     other = CA("Other Agents CA")
     (tmp_path / "other.pem").write_bytes(other.cert_pem)
     outsider = other.issue_cert("Outside Agent")
     (tmp_path / "o.pem").write_bytes(outsider.cert_pem)
-    (tmp_path / "o.key").write_bytes(outsider.key_pem())
+    secret_files("o.key", outsider.key_pem())  # mode 0600, removed afterwards
     server = DogtagTestServer(
         tmp_path / "strict", client_cas=[tmp_path / "other.pem"], require_client_cert=True
     )

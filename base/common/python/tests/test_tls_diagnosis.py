@@ -49,6 +49,7 @@ from pki.tls.errors import (
     ClientCertificateRequiredError,
     HostnameMismatchError,
     ProtocolVersionError,
+    ServerCertificateDateError,
     TLSError,
     UntrustedServerError,
 )
@@ -64,7 +65,7 @@ EXPECTED: dict[str, tuple[type[BaseException] | None, tuple[str, ...]]] = {
     ),
     "hostname-mismatch": (HostnameMismatchError, ("'127.0.0.1'", "other.example")),
     "expired-server": (
-        UntrustedServerError, ("CN=echo server", "is expired", "2021-01-01"),
+        ServerCertificateDateError, ("CN=echo server", "is expired", "2021-01-01"),
     ),
     "no-common-version": (ProtocolVersionError, ("TLS 1.3 to TLS 1.3", "SSL_STREAM_VERSION")),
     "certificate-required-tls12": (

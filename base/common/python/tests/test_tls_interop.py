@@ -9,6 +9,7 @@ and EC keys from sql and dbm databases; trust comes only from the database (syst
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -40,7 +41,7 @@ def second_ca() -> CA:
 @pytest.fixture(scope="session")
 def two_ca_db(
     tmp_path_factory: pytest.TempPathFactory, test_ca: CA, second_ca: CA
-) -> tuple[str, dict[str, IssuedCert]]:
+) -> Iterator[tuple[str, dict[str, IssuedCert]]]:
     """A database with two usable client certificates from two CAs: ``Agent A`` (test_ca)
     and ``Agent B`` (second_ca); both CAs are trusted. Returns ``(spec, {nickname: cert})``."""
     db = TestNSSDB(tmp_path_factory.mktemp("nssdb-two-cas"), PASSWORD, "sql")
@@ -52,8 +53,8 @@ def two_ca_db(
     }
     for nickname, cert in issued.items():
         db.add_identity(nickname, cert)
-    db.cleanup()
-    return db.spec, issued
+    yield db.spec, issued
+    db.remove()
 
 
 def connect(

@@ -22,7 +22,8 @@ environment's PKI/TLS variables out of a test (``pytest.mark.usefixtures``).
 
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
 unless a fixture call asks for another CA or other names. Server keys and passwords are
-written to files only for the servers to read at start, and removed as soon as they have.
+written to files (mode 0600) only for the servers to read at start, and removed as soon as
+they have, or have failed to start; selfserv's database goes when the session ends.
 """
 
 from __future__ import annotations
@@ -277,10 +278,12 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
                     "-cert", str(files["cert"]), "-key", str(files["key"]), flag,
                 ]
 
-            process, port, log = _start_listening(
-                factory.processes, command, directory, "openssl s_server"
-            )
-            files["key"].unlink()  # s_server has read it
+            try:
+                process, port, log = _start_listening(
+                    factory.processes, command, directory, "openssl s_server"
+                )
+            finally:
+                files["key"].unlink()  # s_server has read it (or will never need it)
             return TLSServer(
                 f"openssl s_server TLS {version}", port, server_ca, client_ca, directory,
                 process, log,
@@ -327,7 +330,6 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
             databases.append(db)
             db.add_ca("Test CA", test_ca.cert, "CT,C,C")
             db.add_identity("server", issued)
-            db.cleanup()
             password_file = _write(directory / "password.txt", SELFSERV_PASSWORD.encode())
             requests_flags = ["-r"] * (4 if renegotiate else 2)
             # stdout is block-buffered into a file; line buffering lets tests read the log live
@@ -340,10 +342,12 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
                     *requests_flags, "-v",
                 ]
 
-            process, port, log = _start_listening(
-                factory.processes, command, directory, "selfserv"
-            )
-            password_file.unlink()  # selfserv has logged in
+            try:
+                process, port, log = _start_listening(
+                    factory.processes, command, directory, "selfserv"
+                )
+            finally:
+                password_file.unlink()  # selfserv has logged in (or never will)
             mode = "second handshake" if renegotiate else "handshake"
             return TLSServer(
                 f"selfserv TLS {version} (client certificate in the {mode})", port, test_ca,
@@ -354,8 +358,8 @@ def selfserv_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> It
 
     yield start
     factory.close()
-    for db in databases:
-        db.cleanup()
+    for db in databases:  # the server keys are in them
+        db.remove()
 
 
 # -- Python ssl: TLS 1.3 post-handshake authentication ----------------------------------
@@ -526,8 +530,10 @@ def pha_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterato
     ``errors``)."""
     directory = tmp_path_factory.mktemp("pha-server")
     _, files = _server_files(directory, test_ca, test_ca)
-    server = PostHandshakeAuthServer(files["cert"], files["key"], files["client_ca"])
-    files["key"].unlink()  # loaded
+    try:
+        server = PostHandshakeAuthServer(files["cert"], files["key"], files["client_ca"])
+    finally:
+        files["key"].unlink()  # loaded
     try:  # create_server() has called listen(): connections queue from now on
         yield TLSServer(
             "Python ssl TLS 1.3 post-handshake auth", server.port, test_ca, test_ca, directory,
@@ -622,8 +628,10 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
         ]
 
     try:
-        process, port, _ = _start_listening(processes, command, directory, "nginx")
-        files["key"].unlink()  # nginx has read it (it is never reloaded)
+        try:
+            process, port, _ = _start_listening(processes, command, directory, "nginx")
+        finally:
+            files["key"].unlink()  # nginx has read it (it is never reloaded)
         yield TLSServer(
             "nginx", port, test_ca, test_ca, directory, process, directory / "error.log",
             {"files": served},

@@ -25,6 +25,7 @@ from pki.cert import CertClient
 from pki.cli import family
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.family import Action
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_string
 from pki.group import GroupClient, GroupData
 from pki.resource import hex_id
@@ -239,7 +240,8 @@ def _register_user_cert_commands(subparsers: Any, sub: str) -> None:
     add.add_argument("user_id", metavar="USER_ID")
     source = add.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", metavar="FILE", help="PEM certificate file")
-    source.add_argument("--serial", help="serial number of the certificate in the CA")
+    source.add_argument("--serial", help="serial number of the certificate in the CA",
+                        type=dogtag_id("serial number"))
 
 
 def show_user_cert(ctx: CLIContext, args: argparse.Namespace, sub: str) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from pki.cert import CertClient, CertData, CertDataInfo, CertRequestInfo, CertRevokeRequest
 from pki.cli.context import CLIContext, CLIError, add_command, confirm
 from pki.cli.errors import describe_error, print_error
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_date, java_string, key_algorithm, record_lines
 from pki.resource import hex_id
 
@@ -65,8 +66,10 @@ def register(subparsers: Any) -> None:
     find_parser.add_argument("--size", type=int, help="page size")
     find_parser.add_argument("--maxResults", type=int, help="maximum results to search")
     find_parser.add_argument("--maxTime", type=int, help="maximum search time (seconds)")
-    find_parser.add_argument("--minSerialNumber", metavar="SERIAL", help="minimum serial number")
-    find_parser.add_argument("--maxSerialNumber", metavar="SERIAL", help="maximum serial number")
+    find_parser.add_argument("--minSerialNumber", metavar="SERIAL", help="minimum serial number",
+                             type=dogtag_id("serial number"))
+    find_parser.add_argument("--maxSerialNumber", metavar="SERIAL", help="maximum serial number",
+                             type=dogtag_id("serial number"))
     find_parser.add_argument("--name", help="subject's common name")
     find_parser.add_argument("--email", help="subject's email address")
     find_parser.add_argument("--uid", help="subject's user ID")
@@ -111,13 +114,15 @@ def register(subparsers: Any) -> None:
     )
 
     show = add_command(subparsers, "ca-cert-show", "Show certificate", show_cert)
-    show.add_argument("serial", metavar="SERIAL", help="serial number (decimal or 0x hex)")
+    show.add_argument("serial", metavar="SERIAL", help="serial number (decimal or 0x hex)",
+                      type=dogtag_id("serial number"))
     show.add_argument("--pretty", action="store_true", help="also print the decoded certificate")
     show.add_argument("--encoded", action="store_true", help="also print the PEM certificate")
     show.add_argument("--output", metavar="FILE", help="write the PEM certificate to FILE")
 
     serials: dict[str, Any] = {
-        "metavar": "SERIAL", "nargs": "+", "help": "serial numbers (decimal or 0x hex)"
+        "metavar": "SERIAL", "nargs": "+", "help": "serial numbers (decimal or 0x hex)",
+        "type": dogtag_id("serial number"),
     }
     revoke = add_command(subparsers, "ca-cert-revoke", "Revoke certificate", revoke_cert)
     revoke.add_argument("serials", **serials)

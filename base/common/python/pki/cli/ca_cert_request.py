@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 
 from pki.cert import CertClient, CertEnrollmentRequest, CertRequestInfo, CertReviewResponse
 from pki.cli.context import CLIContext, CLIError, add_command, ask, confirm
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_date, java_dn, java_string
 from pki.resource import hex_id
 
@@ -69,7 +70,8 @@ def register(subparsers: Any) -> None:
     show = add_command(
         subparsers, "ca-cert-request-show", "Show certificate request", show_request
     )
-    show.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)")
+    show.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)",
+                      type=dogtag_id("request ID"))
 
     submit = add_command(
         subparsers, "ca-cert-request-submit", "Submit certificate request", submit_request
@@ -95,7 +97,8 @@ def register(subparsers: Any) -> None:
     review = add_command(
         subparsers, "ca-cert-request-review", "Review certificate request", review_request
     )
-    review.add_argument("request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)")
+    review.add_argument("request_id", metavar="REQUEST_ID",
+                        help="request ID (decimal or 0x hex)", type=dogtag_id("request ID"))
     review.add_argument(
         "--action", type=str.lower, choices=tuple(ACTIONS),
         help="deprecated (use ca-cert-request-ACTION): what to do, without asking",
@@ -109,7 +112,8 @@ def register(subparsers: Any) -> None:
             subparsers, f"ca-cert-request-{action}", description, _action_command(action)
         )
         command.add_argument(
-            "request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)"
+            "request_id", metavar="REQUEST_ID", help="request ID (decimal or 0x hex)",
+            type=dogtag_id("request ID"),
         )
         command.add_argument(
             "--input-file", metavar="FILE",
@@ -135,7 +139,8 @@ def _csr_options(parser: argparse.ArgumentParser, request_type: str | None) -> N
         help="subject DN for the profile's Subject Name input (default: the CSR's subject)",
     )
     parser.add_argument("--renewal", action="store_true", help="submit a renewal request")
-    parser.add_argument("--serial", help="serial number of the certificate to renew")
+    parser.add_argument("--serial", help="serial number of the certificate to renew",
+                        type=dogtag_id("serial number"))
 
 
 def _cert_format(value: str) -> str:

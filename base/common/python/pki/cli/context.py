@@ -22,6 +22,7 @@ import contextlib
 import getpass
 import logging
 import os
+import re
 import socket
 import sys
 import warnings
@@ -59,6 +60,8 @@ DEFAULT_PROTOCOL = "https"
 DEFAULT_PORT = 8443
 #: --ignore-cert-status values that make the Python commands skip server verification.
 _TRUST_STATUSES = ("UNTRUSTED_ISSUER", "UNKNOWN_ISSUER")
+#: ``word:`` before a directory, as in ``sq:/dir`` (a typo for ``sql:/dir``)
+_TYPE_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]*):(?!//)")
 _INTERNAL_TOKENS = ("internal", "internal key storage token", "nss certificate db")
 
 
@@ -163,6 +166,15 @@ def nssdb_spec(option: str | None, settings: TLSSettings) -> str:
         if option.startswith(prefix):
             db_type, directory = prefix[:-1], option[len(prefix) :]
             break
+    else:
+        typo = _TYPE_PREFIX.match(option)
+        if typo is not None and not os.path.exists(os.path.expanduser(option)):
+            rest = option[typo.end() :]
+            raise CLIError(
+                f"-d {option}: '{typo.group(1)}:' is not an NSS database type; write "
+                f"sql:{rest} or dbm:{rest} (or the directory alone)",
+                exit_code=2,
+            )
     if not directory:
         raise CLIError(f"-d {option!r}: no directory given", exit_code=2)
     return f"{db_type}:{os.path.abspath(os.path.expanduser(directory))}"
@@ -183,12 +195,18 @@ class CLIContext:
         self.nssdb_spec = nssdb_spec(nssdb_option, self.settings)
         password = getattr(args, "password", None)
         self.password: Secret | None = None if password is None else Secret(password)
+        #: where the database password comes from, as the user gave it: ``-c``, ``-C FILE``,
+        #: ``-f FILE`` or ``PKI_CLIENT_PASSWORD_FILE=FILE`` (None: nowhere)
+        self.password_option: str | None = None if password is None else "-c"
         file_option = getattr(args, "password_file", None) or getattr(args, "password_conf", None)
         self.password_file: str | None = None
         if file_option is not None:
             self.password_file = os.path.abspath(os.path.expanduser(file_option))
+            flag = "-C" if getattr(args, "password_file", None) else "-f"
+            self.password_option = f"{flag} {file_option}"
         elif self.password is None and self.settings.client_password_file:
             self.password_file = self.settings.client_password_file
+            self.password_option = f"PKI_CLIENT_PASSWORD_FILE={self.password_file}"
         self.username: str | None = getattr(args, "username", None)
         self.nickname: str | None = None
         if not self.username:
@@ -270,10 +288,6 @@ class CLIContext:
         if self.password_file is not None:
             return {"password_file": self.password_file}
         return {}
-
-    def secrets(self) -> list[str]:
-        """The passwords this context holds, to keep out of messages."""
-        return [str(s) for s in (self.password, self._user_password) if s]
 
     @property
     def has_password(self) -> bool:

@@ -17,10 +17,11 @@ import requests
 from pki import PKIException
 from pki.cli.context import CLIContext, CLIError
 from pki.cli.options import UsageError
-from pki.nssdb import PasswordRequiredError
+from pki.nssdb import BadPasswordError, PasswordRequiredError
 from pki.tls.errors import (
     AmbiguousClientCertificateError,
     ClientCertificateRequiredError,
+    ServerCertificateDateError,
     UntrustedServerError,
 )
 
@@ -32,6 +33,8 @@ _PYTHON_ADVICE = re.compile(
     r"[;,]?\s*(?:or )?pass cert_paths=).*$",
     re.DOTALL,
 )
+#: the library's words for Python callers, and the CLI user's
+_CLI_WORDING = (("create one with NSSDatabase.create() or ", "create one with "),)
 #: ``#6`` in Dogtag's messages, but not a standard's number (``PKCS #12``)
 _HASH_ID = re.compile(r"(?<!PKCS )#([0-9A-Fa-f]+)\b")
 
@@ -40,18 +43,26 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def redact(text: str, secrets: Sequence[str | None]) -> str:
-    """``text`` with every secret replaced by asterisks (where it stands on its own: a
-    secret ``a`` leaves the word ``and`` alone)."""
-    for secret in secrets:
-        if secret:
-            pattern = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
-            text = re.sub(pattern, "********", text)
+def redact(text: str, secrets: Sequence[tuple[str, str]]) -> str:
+    """``text`` with each secret of the command line (``(option, value)`` pairs, see
+    ``pki.cli.options.secret_arguments``) replaced by asterisks where it stands as the
+    option's value: ``-c VALUE``, ``-cVALUE``, ``--passphrase=VALUE``, or ``'-c', 'VALUE'``
+    in a list. Only argparse's echo of the command line (``unrecognized arguments: ...``)
+    or a command line shown in a traceback can hold one: the library's messages never
+    contain a password, so the same word elsewhere (``wrong`` in ``wrong password``) is
+    left alone."""
+    for option, value in secrets:
+        flag, secret = re.escape(option), re.escape(value)
+        end = r"(?=$|[\s'\",\])])"
+        text = re.sub(rf"(?<!\S)({flag}(?:=|\s+)?){secret}{end}", r"\1********", text)
+        text = re.sub(
+            rf"({re.escape(repr(option))},\s*){re.escape(repr(value))}", r"\1'********'", text
+        )
     return text
 
 
-def print_error(message: str, secrets: Sequence[str | None] = ()) -> None:
-    """One ``ERROR: ...`` line on standard error, secrets removed."""
+def print_error(message: str, secrets: Sequence[tuple[str, str]] = ()) -> None:
+    """One ``ERROR: ...`` line on standard error (command-line secrets masked)."""
     sys.stderr.write("ERROR: " + one_line(redact(message, secrets)) + "\n")
 
 
@@ -84,6 +95,8 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _tls_advice(exc: BaseException, ctx: CLIContext | None) -> str | None:
     db = ctx.nssdb_directory if ctx is not None else "~/.dogtag/nssdb"
+    if isinstance(exc, ServerCertificateDateError):
+        return _facts(exc)  # trusting a CA would not help
     if isinstance(exc, UntrustedServerError):
         return (
             f"{_facts(exc)}. If you trust that CA, import its certificate into the NSS "
@@ -104,13 +117,33 @@ def _tls_advice(exc: BaseException, ctx: CLIContext | None) -> str | None:
     return None
 
 
-def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
-    """A one-line, user-facing description of ``exc`` (without the ``ERROR:`` prefix)."""
-    if isinstance(exc, PasswordRequiredError) and ctx is not None and not ctx.has_password:
+def _password_advice(exc: BaseException, ctx: CLIContext | None) -> str | None:
+    """The database password errors in the options' terms."""
+    if ctx is None:
+        return None
+    if isinstance(exc, PasswordRequiredError) and not ctx.has_password:
         return (
             f"NSS database {ctx.nssdb_spec} is protected by a password and none was given: "
-            "use -c PASSWORD, -C PASSWORD_FILE or -f PASSWORD_CONF"
+            "use -C PASSWORD_FILE or -f PASSWORD_CONF (or -c PASSWORD, which other users "
+            "can read in the process list)"
         )
+    if isinstance(exc, BadPasswordError) and ctx.password_option is not None:
+        given = (
+            "the password given with -c" if ctx.password_option == "-c"
+            else f"the password read from {ctx.password_option}"
+        )
+        return (
+            f"wrong password for NSS database {ctx.nssdb_spec}: {given} does not unlock it; "
+            "give the password the database was created with"
+        )
+    return None
+
+
+def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
+    """A one-line, user-facing description of ``exc`` (without the ``ERROR:`` prefix)."""
+    password = _password_advice(exc, ctx)
+    if password is not None:
+        return password
     advice = _tls_advice(exc, ctx)
     if advice is not None:
         return advice
@@ -120,6 +153,11 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         where = ctx.url if ctx is not None else "the server"
         cause = _root_cause(exc)
         reason = getattr(cause, "strerror", None) or str(cause)
+        if isinstance(cause, ConnectionRefusedError):
+            reason += (
+                ": check that the server is running and that -U (or -h and -p) names its "
+                "host and port"
+            )
         return f"cannot connect to {where}: {reason}"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"the server did not answer in time: {exc}"
@@ -131,12 +169,15 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         return message + _auth_hint(response.status_code, ctx)
     if isinstance(exc, PKIException):
         message = hex_ids(str(exc.message or exc) or type(exc).__name__)
+        for python, cli in _CLI_WORDING:
+            message = message.replace(python, cli)
         return message + _auth_hint(exc.code, ctx)
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     if isinstance(exc, (CLIError, UsageError, ValueError, requests.RequestException)):
         return str(exc) or type(exc).__name__
-    return f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
+    # a bug, here or in the library: its own words first, then what it was
+    return f"{str(exc) or type(exc).__name__} ({type(exc).__name__}; run with -v for the traceback)"
 
 
 def _server_message(response: requests.Response) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from pki.cli.context import CLIContext, add_command, confirm
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record
 from pki.resource import DataCollection
 
@@ -68,6 +69,10 @@ class Action:
         return 0
 
 
+#: positional arguments that are Dogtag's numeric IDs (checked before anything is sent)
+_NUMERIC_IDS = {"KEY_ID": "key ID", "REQUEST_ID": "request ID", "SERIAL": "serial number"}
+
+
 def _positionals(action: Action) -> list[tuple[str, bool]]:
     """``(dest, optional)`` of each positional argument."""
     out = []
@@ -98,8 +103,11 @@ def register(
 
         parser = add_command(subparsers, prefix + action.name, action.description, run)
         for (dest, optional), metavar in zip(_positionals(action), action.arguments):
+            name = metavar.strip("[]")
+            kind = _NUMERIC_IDS.get(name)
             parser.add_argument(
-                dest, metavar=metavar.strip("[]"), nargs="?" if optional else None
+                dest, metavar=name, nargs="?" if optional else None,
+                type=dogtag_id(kind) if kind else str,
             )
         if action.paging:
             add_paging(parser)

@@ -27,6 +27,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pki.cli.options import mask_secret_arguments
+
 __all__ = ["JavaCLI", "find_java_cli", "JAVA_PACKAGE", "MAIN_CLASS"]
 
 logger = logging.getLogger(__name__)
@@ -65,15 +67,13 @@ class JavaCLI:
         self,
         properties: Sequence[str],
         arguments: Sequence[str],
-        secrets: Sequence[str] = (),
         environment: Mapping[str, str] | None = None,
     ) -> int:
         """Run the Java CLI with this process's standard streams (and ``environment`` on top
         of the pki.conf variables); its exit status."""
         command = self.command(properties, arguments)
         if logger.isEnabledFor(logging.DEBUG):
-            shown = ["********" if part in secrets else part for part in command]
-            logger.debug("Java CLI: %s", " ".join(shown))
+            logger.debug("Java CLI: %s", " ".join(mask_secret_arguments(command)))
         env = {**os.environ, **self.environment, **(environment or {})}
         return subprocess.call(command, env=env)
 

@@ -28,6 +28,7 @@ import pki
 from pki.cli import family
 from pki.cli.context import CLIContext, CLIError, add_command
 from pki.cli.family import Action
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, base64_block, java_date, java_string
 from pki.key import KeyClient, KeyInfo, KeyRequestInfo, KeyRequestResponse
 from pki.resource import hex_id
@@ -50,7 +51,8 @@ def register(subparsers: Any) -> None:
     find.add_argument("--owner", help="key owner")
 
     show = add_command(subparsers, "kra-key-show", "Get key", show_key)
-    show.add_argument("key_id", metavar="KEY_ID", nargs="?", help="key ID (decimal or 0x hex)")
+    show.add_argument("key_id", metavar="KEY_ID", nargs="?", help="key ID (decimal or 0x hex)",
+                      type=dogtag_id("key ID"))
     show.add_argument("--clientKeyID", help="show the active key of this client key ID")
 
     archive = add_command(subparsers, "kra-key-archive", "Archive a secret in the DRM.",
@@ -63,8 +65,9 @@ def register(subparsers: Any) -> None:
 
     retrieve = add_command(subparsers, "kra-key-retrieve", "Retrieve key", retrieve_key)
     which = retrieve.add_mutually_exclusive_group(required=True)
-    which.add_argument("--keyID", help="key ID (decimal or 0x hex)")
-    which.add_argument("--requestID", help="ID of an approved recovery request")
+    which.add_argument("--keyID", help="key ID (decimal or 0x hex)", type=dogtag_id("key ID"))
+    which.add_argument("--requestID", help="ID of an approved recovery request",
+                       type=dogtag_id("request ID"))
     retrieve.add_argument("--output-data", metavar="FILE", help="write the secret to FILE")
 
     parsers = family.register(subparsers, lambda ctx, a: KeyClient(ctx.client()), ACTIONS,
@@ -94,7 +97,7 @@ def register(subparsers: Any) -> None:
                           "verify, encrypt, decrypt (and derive, sign_recover, verify_recover)")
     generate.add_argument("--realm", help="authorization realm")
     recover = parsers["recover"].add_mutually_exclusive_group(required=True)
-    recover.add_argument("--keyID", help="ID of the key to recover")
+    recover.add_argument("--keyID", help="ID of the key to recover", type=dogtag_id("key ID"))
     recover.add_argument("--input", metavar="FILE", help="a KeyRecoveryRequest (JSON)")
 
 

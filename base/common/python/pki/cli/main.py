@@ -59,7 +59,7 @@ from pki.cli.options import (
     cli_options_from_conf,
     java_global_args,
     merge_command_options,
-    secret_values,
+    secret_arguments,
 )
 from pki.conf import ConfigError, TLSSettings, load, load_tls_settings
 from pki.nssdb import read_password_file
@@ -151,7 +151,7 @@ def _nodes() -> dict[str, Node]:
 class _Front:
     """One run of ``pki``: the global options, the pki.conf variables, the Python commands."""
 
-    def __init__(self, variables: dict[str, str], secrets: list[str]) -> None:
+    def __init__(self, variables: dict[str, str], secrets: list[tuple[str, str]]) -> None:
         self.variables = variables
         self.secrets = secrets
         self.parser, self.commands = _command_parsers()
@@ -184,8 +184,7 @@ class _Front:
         command = [*java_global_args(self._java_defaults(args, settings, directory)), *arguments]
         if arguments and args.output_format:  # Java accepts it after the command only
             command += ["--output-format", args.output_format]
-        return found.run(args.properties or [], command, self.secrets,
-                         {"NSS_DEFAULT_DB_TYPE": db_type})
+        return found.run(args.properties or [], command, {"NSS_DEFAULT_DB_TYPE": db_type})
 
     def _java_defaults(
         self, args: argparse.Namespace, settings: TLSSettings, directory: str
@@ -379,10 +378,9 @@ class _Front:
             print_error("interrupted")
             return 130
         except Exception as exc:
-            secrets = [*self.secrets, *(ctx.secrets() if ctx is not None else ())]
             if args.verbose or args.debug:
-                sys.stderr.write(redact(traceback.format_exc(), secrets))
-            print_error(describe_error(exc, ctx), secrets)
+                sys.stderr.write(redact(traceback.format_exc(), self.secrets))
+            print_error(describe_error(exc, ctx), self.secrets)
             return exc.exit_code if isinstance(exc, CLIError) else EXIT_FAILURE
         finally:
             if ctx is not None:
@@ -396,11 +394,11 @@ class _Front:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``pki`` command; returns the exit status (never raises)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    secrets = secret_values(arguments)
+    secrets = secret_arguments(arguments)
     try:
         variables = load()
         arguments = [*cli_options_from_conf(variables), *arguments]
-        secrets = secret_values(arguments)
+        secrets = secret_arguments(arguments)
         args = build_global_parser().parse_args(arguments)
         check_usage(args)
         if args.version:

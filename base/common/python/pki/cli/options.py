@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 __all__ = [
     "GLOBAL_OPTIONS",
@@ -33,8 +34,10 @@ __all__ = [
     "command_options_parent",
     "merge_command_options",
     "check_usage",
+    "check_url",
     "cli_options_from_conf",
-    "secret_values",
+    "secret_arguments",
+    "mask_secret_arguments",
     "java_global_args",
 ]
 
@@ -106,7 +109,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     ),
     GlobalOption(
         ("-c",), "password",
-        "NSS database password (visible to other users in the process list: prefer -C or -f)",
+        "NSS database password; other users can read it in the process list "
+        "(/proc/PID/cmdline) and it stays in shell history: prefer -C or -f",
         "PASSWORD", group="nss",
     ),
     GlobalOption(
@@ -267,13 +271,10 @@ def check_usage(args: argparse.Namespace) -> None:
     """The combinations the Java CLI refuses (raises ``UsageError``)."""
     if args.url and (args.protocol or args.host or args.port):
         raise UsageError("-U cannot be combined with -P, -h or -p")
-    if args.port is not None:
-        try:
-            port = int(args.port)
-        except ValueError:
-            port = 0
-        if not 0 < port < 65536:
-            raise UsageError(f"-p {args.port}: not a TCP port")
+    if args.port is not None and _port(args.port) is None:
+        raise UsageError(f"-p {args.port}: not a TCP port (a number from 1 to 65535)")
+    if args.url:
+        check_url(args.url)
     if args.nickname and args.username:
         raise UsageError("the -n and -u options are mutually exclusive")
     if args.user_password is not None and args.user_password_file is not None:
@@ -293,6 +294,31 @@ def check_usage(args: argparse.Namespace) -> None:
             raise UsageError(f"-D {prop}: expected NAME=VALUE")
 
 
+def _port(text: str) -> int | None:
+    """``text`` as a TCP port (1-65535), or None."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        return None
+    return port if 0 < port < 65536 else None
+
+
+def check_url(url: str) -> None:
+    """Refuse a ``-U`` that is not ``http(s)://HOST[:PORT][/...]`` (raises ``UsageError``)."""
+    expected = "expected https://HOST[:PORT] (or http://HOST[:PORT])"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        what = f"'{parts.scheme}:' is not http or https" if parts.scheme else "no protocol"
+        raise UsageError(f"-U {url}: {what}; {expected}")
+    if not (parts.hostname or "").strip():
+        raise UsageError(f"-U {url}: no host name; {expected}")
+    address = parts.netloc.rpartition("@")[2]
+    port = address.rpartition("]")[2] if address.startswith("[") else address
+    port = port.partition(":")[2]
+    if port and _port(port) is None:
+        raise UsageError(f"-U {url}: {port!r} is not a TCP port (1 to 65535); {expected}")
+
+
 def cert_statuses(value: str | None) -> list[str]:
     """A comma-separated status list as a list (empty when None)."""
     return [s.strip() for s in (value or "").split(",") if s.strip()]
@@ -307,19 +333,39 @@ def cli_options_from_conf(variables: Mapping[str, str]) -> list[str]:
         raise UsageError(f"PKI_CLI_OPTIONS={value!r} cannot be split: {exc}") from None
 
 
-def secret_values(arguments: Sequence[str]) -> list[str]:
-    """Secrets given on the command line (``-c``, ``-w``, ``--passphrase``, ...)."""
-    found: list[str] = []
+def secret_arguments(arguments: Sequence[str]) -> list[tuple[str, str]]:
+    """``(option, value)`` of each secret on the command line (``-c``, ``-w``,
+    ``--passphrase``...), in the forms argparse takes: ``-c VALUE``, ``-cVALUE``,
+    ``--passphrase VALUE``, ``--passphrase=VALUE``."""
+    found: list[tuple[str, str]] = []
     for index, arg in enumerate(arguments):
-        if arg in SECRET_OPTIONS and index + 1 < len(arguments):
-            found.append(arguments[index + 1])
+        if arg in SECRET_OPTIONS:
+            if index + 1 < len(arguments):
+                found.append((arg, arguments[index + 1]))
             continue
         for option in SECRET_OPTIONS:
             if option.startswith("--") and arg.startswith(option + "="):
-                found.append(arg.split("=", 1)[1])
+                found.append((option, arg.split("=", 1)[1]))
             elif not option.startswith("--") and arg.startswith(option) and len(arg) > 2:
-                found.append(arg[2:])
-    return [s for s in found if s]
+                found.append((option, arg[2:]))
+    return [(option, value) for option, value in found if value]
+
+
+def mask_secret_arguments(arguments: Sequence[str]) -> list[str]:
+    """``arguments`` with the value of every secret option replaced by asterisks (for
+    showing a command line, e.g. the Java CLI's in debug messages)."""
+    masked: list[str] = []
+    hide_next = False
+    for arg in arguments:
+        if hide_next:
+            masked.append("********")
+            hide_next = False
+            continue
+        hide_next = arg in SECRET_OPTIONS
+        for _option, value in secret_arguments([arg]):
+            arg = arg[: len(arg) - len(value)] + "********"
+        masked.append(arg)
+    return masked
 
 
 def java_global_args(args: argparse.Namespace) -> list[str]:

@@ -8,12 +8,13 @@ against what the library thinks NSS writes. Needs Debian's ``libnss3-tools``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -40,10 +41,10 @@ def _require(tool: str) -> str:
 class TestNSSDB:
     """An NSS database in ``directory`` created with ``certutil -N``.
 
-    ``password=None`` makes a database with an empty password. The password is kept in a
-    ``password.txt`` beside the database only when ``keep_password_file`` is true (the test
-    server's ``password.conf`` needs one); otherwise it lives in a private temporary file just
-    for the duration of each tool call.
+    ``password=None`` makes a database with an empty password. Passwords reach the tools
+    through pipes (``-f /dev/fd/N``), never through a file; a PKCS #12 blob for ``pk12util``
+    exists only in a private temporary directory for the length of that one call. ``remove()``
+    deletes the database (its key database holds private keys) when a test is done with it.
     """
 
     __test__ = False  # not a pytest test class
@@ -68,42 +69,34 @@ class TestNSSDB:
     def __repr__(self) -> str:
         return f"<TestNSSDB {self.spec}>"
 
+    def cleanup(self) -> None:
+        """Nothing to remove: no password or PKCS #12 file outlives a tool call any more
+        (kept for the callers written when the password sat in a scratch file)."""
+
+    def remove(self) -> None:
+        """Delete the database directory and everything in it."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
     # -- tool plumbing -------------------------------------------------------------------
 
-    def _password_file(self) -> str:
-        path = self._scratch / "db.pw"
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(self.password or "")
-        return str(path)
-
-    @property
-    def _scratch(self) -> Path:
-        scratch: Path | None = getattr(self, "_scratch_dir", None)
-        if scratch is None:
-            scratch = Path(tempfile.mkdtemp(prefix="nsstools-"))
-            self._scratch_dir: Path | None = scratch
-        return scratch
-
-    def cleanup(self) -> None:
-        """Remove the private scratch files (passwords, PKCS#12 blobs) made for tool calls."""
-        scratch = getattr(self, "_scratch_dir", None)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-            self._scratch_dir = None
-
-    def _run(self, tool: str, *args: str, stdin: bytes | None = None) -> str:
+    def _run(
+        self, tool: str, *args: str, stdin: bytes | None = None, fds: Sequence[int] = ()
+    ) -> str:
         cmd = [_require(tool), *args]
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False, pass_fds=fds)
         if proc.returncode != 0:
             out = (proc.stdout + proc.stderr).decode(errors="replace").strip()
             raise NSSToolError(f"{tool} {' '.join(args[:2])} failed: {out}")
         return proc.stdout.decode(errors="replace")
 
     def _certutil(self, *args: str, stdin: bytes | None = None) -> str:
-        pw = ["-f", self._password_file()] if self.password else []
-        return self._run("certutil", args[0], "-d", self.spec, *pw, *args[1:], stdin=stdin)
+        if not self.password:
+            return self._run("certutil", args[0], "-d", self.spec, *args[1:], stdin=stdin)
+        with _pipes(self.password) as (fd,):
+            return self._run(
+                "certutil", args[0], "-d", self.spec, "-f", f"/dev/fd/{fd}", *args[1:],
+                stdin=stdin, fds=(fd,),
+            )
 
     # -- what tests need -----------------------------------------------------------------
 
@@ -117,21 +110,27 @@ class TestNSSDB:
         self.add_cert(nickname, cert, trust)
 
     def add_identity(self, nickname: str, issued: IssuedCert) -> None:
-        """Import a certificate with its private key under ``nickname`` (``pk12util -i``)."""
+        """Import a certificate with its private key under ``nickname`` (``pk12util -i``).
+
+        pk12util needs the PKCS #12 blob as a regular file (it cannot read it from a pipe):
+        it lives in a private directory that is removed as soon as the tool is done.
+        """
         p12_password = secrets.token_hex(16)
-        p12_path = self._scratch / f"{secrets.token_hex(8)}.p12"
-        pw_path = self._scratch / f"{secrets.token_hex(8)}.p12pw"
         blob = issued.to_pkcs12(p12_password.encode(), nickname)
-        for path, data in ((p12_path, blob), (pw_path, p12_password.encode())):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+        scratch = Path(tempfile.mkdtemp(prefix="nsstools-"))
         try:
-            db_pw = ["-k", self._password_file()] if self.password else ["-K", ""]
-            self._run("pk12util", "-i", str(p12_path), "-d", self.spec, *db_pw, "-w", str(pw_path))
+            p12_path = scratch / "identity.p12"
+            fd = os.open(p12_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            with _pipes(p12_password, self.password or "") as (p12_fd, db_fd):
+                db_pw = ["-k", f"/dev/fd/{db_fd}"] if self.password else ["-K", ""]
+                self._run(
+                    "pk12util", "-i", str(p12_path), "-d", self.spec, *db_pw,
+                    "-w", f"/dev/fd/{p12_fd}", fds=(p12_fd, db_fd),
+                )
         finally:
-            p12_path.unlink(missing_ok=True)
-            pw_path.unlink(missing_ok=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def set_trust(self, nickname: str, trust: str) -> None:
         """Change a certificate's trust flags (``certutil -M``)."""
@@ -156,9 +155,27 @@ class TestNSSDB:
         return sorted(p for p in self.directory.iterdir() if p.is_file())
 
     def write_password_conf(self, path: str | os.PathLike[str]) -> Path:
-        """Write Dogtag's ``password.conf`` (``internal=<password>``) for this database."""
+        """Write Dogtag's ``password.conf`` (``internal=<password>``) for this database (the
+        caller removes it)."""
         path = Path(path)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(f"internal={self.password or ''}\n")
         return path
+
+
+@contextlib.contextmanager
+def _pipes(*secrets_: str) -> Iterator[tuple[int, ...]]:
+    """The read ends of pipes that each hold one secret line, for ``/dev/fd/N`` arguments
+    (a tool reads its password "file" from there; nothing touches the disk)."""
+    fds: list[int] = []
+    try:
+        for secret in secrets_:
+            read_end, write_end = os.pipe()
+            fds.append(read_end)
+            with os.fdopen(write_end, "wb") as f:  # a few bytes: never blocks
+                f.write(secret.encode() + b"\n")
+        yield tuple(fds)
+    finally:
+        for fd in fds:
+            os.close(fd)

@@ -17,6 +17,7 @@ pyOpenSSL does not expose, behind feature detection) and ``errors``.
 
 from __future__ import annotations
 
+from pki.tls import errors as _errors
 from pki.tls._openssl import FEATURES
 from pki.tls.config import TLSConfig, resolve_config
 from pki.tls.context import PKISSLContext, build_context
@@ -28,20 +29,7 @@ from pki.tls.credentials import (
     select_database,
 )
 from pki.tls.diagnosis import HandshakeRecord
-from pki.tls.errors import (
-    AmbiguousClientCertificateError,
-    ClientCertificateRejectedError,
-    ClientCertificateRequiredError,
-    FrozenContextError,
-    HostnameMismatchError,
-    ProtocolVersionError,
-    ServerCertificateError,
-    SettingNotAppliedWarning,
-    TLSConfigurationError,
-    TLSError,
-    UnsupportedPlatformError,
-    UntrustedServerError,
-)
+from pki.tls.errors import *  # noqa: F403 (the error classes, listed in errors.__all__)
 from pki.tls.sessions import SessionCache
 from pki.tls.stdlib import create_ssl_context
 
@@ -59,16 +47,5 @@ __all__ = [
     "select_database",
     "HandshakeRecord",
     "SessionCache",
-    "TLSError",
-    "TLSConfigurationError",
-    "FrozenContextError",
-    "ServerCertificateError",
-    "UntrustedServerError",
-    "HostnameMismatchError",
-    "ClientCertificateRequiredError",
-    "ClientCertificateRejectedError",
-    "AmbiguousClientCertificateError",
-    "ProtocolVersionError",
-    "UnsupportedPlatformError",
-    "SettingNotAppliedWarning",
+    *_errors.__all__,
 ]

@@ -19,10 +19,12 @@ from cryptography import x509
 
 from pki.tls.credentials import describe_certificate
 from pki.tls.errors import (
+    CipherMismatchError,
     ClientCertificateRejectedError,
     ClientCertificateRequiredError,
     HostnameMismatchError,
     ProtocolVersionError,
+    ServerCertificateDateError,
     ServerCertificateError,
     TLSError,
     UntrustedServerError,
@@ -215,10 +217,11 @@ def explain_verify_failure(
         )
     if code in _DATE_ERRORS and failing is not None:
         state = "expired" if code == 10 else "not yet valid"
-        return UntrustedServerError(
+        return ServerCertificateDateError(
             f"{peer}: the certificate {_name(failing)} in its chain is {state}: valid "
             f"from {failing.not_valid_before_utc:%Y-%m-%d %H:%M} to "
-            f"{failing.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
+            f"{failing.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; the server needs a "
+            "certificate valid now (or this machine's clock is wrong)",
             reasons=reasons,
             verify_code=code,
         )
@@ -263,12 +266,20 @@ def explain_error(reasons: Sequence[str], record: HandshakeRecord) -> TLSError:
             f"(SSL_STREAM_VERSION_MIN/MAX in pki.conf); OpenSSL said: {text}",
             reasons=reasons,
         )
+    if "handshake failure" in lowered and not record.certificate_requested:
+        # refused at the ClientHello: the server found nothing it accepts in it (it had not
+        # asked for a certificate, so that is not what it refused)
+        return CipherMismatchError(
+            f"{peer} refused the TLS handshake at once (TLS alert: {text}): it accepts none "
+            "of the cipher suites this client offers (or none of its key exchange groups or "
+            "signature algorithms); allow one the server has in SSL_CIPHERS (with "
+            "SSL_DEFAULT_CIPHERS=true to keep the defaults) in pki.conf",
+            reasons=reasons,
+        )
     if "alert" in lowered and any(a in lowered for a in _CLIENT_CERT_ALERTS):
         sent = record.sent_description
         if sent is None and (
-            record.certificate_requested
-            or "certificate required" in lowered
-            or "handshake failure" in lowered
+            record.certificate_requested or "certificate required" in lowered
         ):
             return certificate_required(record, f"TLS alert: {text}", reasons)
         if sent is not None and record.certificate_requested:

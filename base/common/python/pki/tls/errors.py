@@ -20,12 +20,14 @@ __all__ = [
     "ServerCertificateError",
     "UntrustedServerError",
     "HostnameMismatchError",
+    "ServerCertificateDateError",
     "ClientCertificateRequiredError",
     "ClientCertificateRejectedError",
     "AmbiguousClientCertificateError",
     "ProtocolVersionError",
     "UnsupportedPlatformError",
     "SettingNotAppliedWarning",
+    "CipherMismatchError",
 ]
 
 
@@ -69,6 +71,11 @@ class UntrustedServerError(ServerCertificateError):
     """The server's certificate chain does not lead to a trusted CA."""
 
 
+class ServerCertificateDateError(UntrustedServerError):
+    """A certificate of the server's chain is expired or not yet valid (its issuer may well
+    be trusted: an ``UntrustedServerError`` all the same, as verification failed)."""
+
+
 class HostnameMismatchError(ServerCertificateError):
     """The server's certificate is not valid for the host name or address connected to."""
 
@@ -105,3 +112,8 @@ class UnsupportedPlatformError(PKIException, OSError):
 class SettingNotAppliedWarning(UserWarning):
     """A pki.conf setting that the TLS library in use cannot apply (e.g. TLS 1.3 cipher
     suites in the standard library's ``ssl``): the context works, without that setting."""
+
+
+class CipherMismatchError(TLSError):
+    """The server refused the handshake before choosing anything: no cipher suite (or key
+    exchange group, or signature algorithm) that this client offers is one it accepts."""

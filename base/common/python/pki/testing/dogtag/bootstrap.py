@@ -221,10 +221,7 @@ def write_identity_db(
     shutil.rmtree(directory, ignore_errors=True)
     directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = TestNSSDB(directory, secrets.token_urlsafe(24), "sql")
-    try:
-        db.add_ca(CA_NICKNAME, ca_cert, "CT,C,C")
-        db.add_identity(nickname, identity)
-        db.write_password_conf(password_conf)
-    finally:
-        db.cleanup()
+    db.add_ca(CA_NICKNAME, ca_cert, "CT,C,C")
+    db.add_identity(nickname, identity)
+    db.write_password_conf(password_conf)
     os.chmod(password_conf, 0o600)
