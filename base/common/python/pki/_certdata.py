@@ -18,7 +18,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+
+import pki
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
@@ -35,51 +36,10 @@ __all__ = [
 ]
 
 
-# NSS-style DN strings, as upstream's pki.convert_x509_name_to_dn writes them
-_ATTR_NAMES = {
-    NameOID.COMMON_NAME: "CN",
-    NameOID.COUNTRY_NAME: "C",
-    NameOID.LOCALITY_NAME: "L",
-    NameOID.STATE_OR_PROVINCE_NAME: "ST",
-    NameOID.ORGANIZATION_NAME: "O",
-    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-    NameOID.SERIAL_NUMBER: "serialNumber",
-    NameOID.SURNAME: "SN",
-    NameOID.GIVEN_NAME: "givenName",
-    NameOID.TITLE: "title",
-    NameOID.GENERATION_QUALIFIER: "generationQualifier",
-    NameOID.DN_QUALIFIER: "dnQualifier",
-    NameOID.PSEUDONYM: "pseudonym",
-    NameOID.DOMAIN_COMPONENT: "DC",
-    NameOID.EMAIL_ADDRESS: "E",
-    NameOID.JURISDICTION_COUNTRY_NAME: "incorporationCountry",
-    NameOID.JURISDICTION_LOCALITY_NAME: "incorporationLocality",
-    NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME: "incorporationState",
-    NameOID.BUSINESS_CATEGORY: "businessCategory",
-    x509.ObjectIdentifier("2.5.4.9"): "STREET",
-    x509.ObjectIdentifier("2.5.4.17"): "postalCode",
-    x509.ObjectIdentifier("0.9.2342.19200300.100.1.1"): "UID",
-}
-
-
-def _escape_dn_value(value: str) -> str:
-    for char in ("\\", ",", "+", '"', "<", ">", ";", "=", "\0"):
-        value = value.replace(char, "\\" + char)
-    if value.endswith(" "):
-        value = value[:-1] + "\\ "
-    if value.startswith(("#", " ")):
-        value = "\\" + value
-    return value
-
-
 def dn_string(name: x509.Name) -> str:
-    """``CN=Admin,O=EXAMPLE``: most specific attribute first, NSS's attribute names."""
-    rdns = []
-    for attr in name:
-        label = _ATTR_NAMES.get(attr.oid, attr.oid.dotted_string)
-        value = attr.value if isinstance(attr.value, str) else attr.value.hex()
-        rdns.append(f"{label}={_escape_dn_value(value)}")
-    return ",".join(reversed(rdns))
+    """``CN=Admin,O=EXAMPLE``: the one DN style of this package (NSS's and Dogtag's: most
+    specific attribute first, ``E=``/``UID=``), ``""`` for an empty name."""
+    return pki.convert_x509_name_to_dn(name) or ""
 
 
 def pem(

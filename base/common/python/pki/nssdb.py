@@ -460,8 +460,8 @@ def _cert_info(raw: nss.RawCert) -> CertInfo:
     return CertInfo(
         nickname=raw.nickname,
         token=INTERNAL_TOKEN_NAME,
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        subject=_certdata.dn_string(cert.subject),
+        issuer=_certdata.dn_string(cert.issuer),
         serial_number=cert.serial_number,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,

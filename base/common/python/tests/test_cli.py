@@ -191,6 +191,15 @@ def test_info_text_and_json(pki: Run, anon: list[str], server: DogtagTestServer)
     assert data["url"] == server.url
 
 
+def test_one_dn_style_across_commands(pki: Run, anon: list[str]) -> None:
+    """The agent's certificate (with an e-mail address in its subject) reads the same in the
+    local database's listing and in the CA's: NSS's ``E=``, not an OID."""
+    local = ok(pki(*anon, "client-cert-find"))
+    serial, subject = local.field("Serial Number"), local.field("Subject DN")
+    assert "E=caadmin@example.com" in subject and "1.2.840" not in subject
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Subject DN") == subject
+
+
 def test_client_cert_find(pki: Run, anon: list[str]) -> None:
     users = ok(pki(*anon, "client-cert-find"))
     assert users.fields("Nickname") == [AGENT]

@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty
-from pki.cli.output import Record
+from pki.cli.output import Record, java_dn
 from pki.nssdb import CertInfo, NSSDatabase, read_password_file
 
 _DB_FILES = {
@@ -335,7 +335,7 @@ def request_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     else:
         ctx.printer.message("Created certificate request")
         ctx.printer.record([
-            ("Subject DN", csr.subject.rfc4514_string()), ("CSR file", args.csr_file),
+            ("Subject DN", java_dn(csr.subject)), ("CSR file", args.csr_file),
         ])
     return 0
 

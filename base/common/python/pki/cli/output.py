@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Callable, TextIO, Union
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
+
+from pki._certdata import dn_string
 
 __all__ = [
     "Record",
@@ -54,10 +55,6 @@ _KEY_ALGORITHMS = {
     "1.2.840.10040.4.1": "DSA",
 }
 
-#: Attribute names Dogtag's X500Name prints where RFC 4514 has none.
-_DN_NAMES = {NameOID.EMAIL_ADDRESS: "E", NameOID.USER_ID: "UID"}
-
-
 def java_date(value: Any) -> Any:
     """A date as Java's ``Date.toString()`` prints it, in the local time zone.
 
@@ -84,7 +81,7 @@ def java_date(value: Any) -> Any:
 
 def java_dn(name: x509.Name) -> str:
     """A DN as Dogtag prints it: most specific first, ``E=``/``UID=``, no blanks."""
-    return name.rfc4514_string(_DN_NAMES)
+    return dn_string(name)
 
 
 def java_string(value: Any) -> str:

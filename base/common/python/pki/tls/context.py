@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import SSL, crypto
 
+from pki._certdata import dn_string
 from pki.tls import _openssl
 from pki.tls.config import TLSConfig, check_offered, load_file_trust, version_text
 from pki.tls.credentials import ClientIdentity, ambiguous_identities
@@ -296,7 +297,7 @@ class PKISSLContext:
         anchors = self.config.trust_anchors
         if binary_form:
             return [c.public_bytes(serialization.Encoding.DER) for c in anchors]
-        return [{"subject": c.subject.rfc4514_string()} for c in anchors]
+        return [{"subject": dn_string(c.subject)} for c in anchors]
 
     def cert_store_stats(self) -> dict[str, int]:
         count = len(self.config.trust_anchors)

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from pki._certdata import dn_string
 from pki.conf import TLSSettings
 from pki.nssdb import NSSDatabase, PrivateKey
 from pki.tls.errors import AmbiguousClientCertificateError, TLSConfigurationError
@@ -46,7 +47,7 @@ def describe_certificate(cert: x509.Certificate, nickname: str | None = None) ->
     """``'nickname' (subject, issued by issuer)``: how errors name a client certificate."""
     label = f"'{nickname}' " if nickname else ""
     return (
-        f"{label}({cert.subject.rfc4514_string()}, issued by {cert.issuer.rfc4514_string()})"
+        f"{label}({dn_string(cert.subject)}, issued by {dn_string(cert.issuer)})"
     )
 
 
@@ -231,5 +232,5 @@ def ambiguous_identities(
     return AmbiguousClientCertificateError(
         f"{why}; choose one with nickname= (or PKI_CLIENT_CERT_NICKNAME in pki.conf). "
         "Candidates: " + "; ".join(i.describe() for i in candidates),
-        candidates=[i.nickname or i.cert.subject.rfc4514_string() for i in candidates],
+        candidates=[i.nickname or dn_string(i.cert.subject) for i in candidates],
     )

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from cryptography import x509
 
+from pki._certdata import dn_string
 from pki.tls.credentials import describe_certificate
 from pki.tls.errors import (
     CipherMismatchError,
@@ -144,7 +145,7 @@ def reasons_of(args: Sequence[Any]) -> list[str]:
 def _name(cert: x509.Certificate | None, which: str = "subject") -> str:
     if cert is None:
         return "(unknown)"
-    return str(getattr(cert, which).rfc4514_string())
+    return dn_string(getattr(cert, which))
 
 
 def _cert_names(cert: x509.Certificate | None) -> str:
