@@ -65,6 +65,7 @@ __all__ = [
     "UnsupportedMediaType",
     "ServiceUnavailableException",
     "ConnectorNotFoundException",
+    "UnexpectedResponseError",
     "EXCEPTION_MAPPINGS",
     "handle_exceptions",
 ]
@@ -401,6 +402,68 @@ class UnsupportedMediaType(PKIException):
 
 class ServiceUnavailableException(PKIException):
     """The service cannot serve the request now (HTTP 503)."""
+
+
+class UnexpectedResponseError(PKIException, ValueError):
+    """The server's answer is not what the call expects.
+
+    Raised for a body that is not JSON, larger than the connection reads, cut short, or a
+    JSON value of the wrong shape (a list where an object belongs, an object where a
+    string does). It is a ``ValueError``, as the failures of upstream's
+    ``response.json()`` are; the classes ``pki.responses`` raises for bodies that are not
+    JSON are also ``requests.exceptions.JSONDecodeError``.
+
+    ``problem`` says what is wrong and ``expected`` what the call wanted; ``status``,
+    ``content_type``, ``url`` and ``preview`` (the body's first bytes, escaped) describe
+    what arrived, and are None for a value decoded without its HTTP answer
+    (``CertData.from_json([])``). ``code`` is the HTTP status, as for every PKIException.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        expected: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
+        url: str | None = None,
+        size: int | None = None,
+        preview: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.expected = expected
+        self.status = status
+        self.content_type = content_type
+        self.url = url
+        self.size = size
+        self.preview = preview
+        super().__init__(self._describe(), code=status)
+
+    def _describe(self) -> str:
+        text = self.problem
+        if self.expected:
+            text += f": expected {self.expected}"
+        if self.status is not None:
+            kind = self.content_type or "no Content-Type"
+            size = "" if self.size is None else f", {self.size} bytes"
+            text += f"; the server sent HTTP {self.status} ({kind}{size})"
+            if self.url:
+                text += f" for {self.url}"
+        if self.preview is not None:
+            text += f", starting {self.preview}"
+        return text
+
+    def __reduce__(self) -> Any:
+        fields = {
+            "expected": self.expected, "status": self.status,
+            "content_type": self.content_type, "url": self.url, "size": self.size,
+            "preview": self.preview,
+        }
+        return (_rebuild, (type(self), self.problem, fields))
+
+
+def _rebuild(cls: type[UnexpectedResponseError], problem: str, fields: dict[str, Any]) -> Any:
+    return cls(problem, **fields)
 
 
 _JAVA_PREFIX = "com.netscape.certsrv."
