@@ -12,7 +12,7 @@ pki.conf, 10 s and 60 s by default, or ``timeout=`` per connection or per call);
 is followed only within the server's origin (or from http to https on the same host), never
 to plain http or another server with the session's cookies and client certificate
 (``RedirectRefusedError``); resource clients read JSON bodies up to ``max_response_size``
-(``PKI_CLIENT_MAX_RESPONSE_SIZE``, 8 MiB) with ``pki.responses``.
+(``PKI_CLIENT_MAX_RESPONSE_SIZE``, 4 MiB) with ``pki.responses``.
 
 TLS failures are raised as the ``pki.tls`` error that explains them (``UntrustedServerError``,
 ``ClientCertificateRequiredError``...), in a class that is also
@@ -276,7 +276,7 @@ class PKIConnection:
     ``timeout`` (seconds, or ``(connect, read)``) replaces pki.conf's
     ``PKI_CLIENT_CONNECT_TIMEOUT``/``PKI_CLIENT_READ_TIMEOUT`` (10 s and 60 s by default) for
     every request of the connection, and a call's own ``timeout=`` replaces both for that
-    call; ``max_response_size`` (bytes) replaces ``PKI_CLIENT_MAX_RESPONSE_SIZE`` (8 MiB), the
+    call; ``max_response_size`` (bytes) replaces ``PKI_CLIENT_MAX_RESPONSE_SIZE`` (4 MiB), the
     most a resource client reads of a JSON body. Both are attributes too. A stalled server
     raises requests' ``ConnectTimeout`` or ``ReadTimeout`` (``pki.responses
     .ResponseBodyTimeout`` in the middle of a body), naming the server and the limit.

@@ -572,7 +572,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Seconds the server may stay silent while the client waits for (more of) an answer.
 DEFAULT_READ_TIMEOUT = 60.0
 #: Bytes of a body the resource clients read before they give up parsing it as JSON.
-DEFAULT_MAX_RESPONSE_SIZE = 8 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_SIZE = 4 * 1024 * 1024
 _MIN_RESPONSE_SIZE = 1024
 _SECONDS_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}")
 _BYTES_RE = re.compile(r"[0-9]{1,18}")
@@ -590,9 +590,10 @@ class ConnectionSettings:
     The defaults: 10 s is far more than a reachable server needs to accept a connection
     and finish a handshake, even over a slow WAN; 60 s of silence covers Dogtag's slowest
     ordinary answers (LDAP searches bounded by ``maxTime``, KRA key generation and
-    recovery) while still ending a hung call within a minute; 8 MiB holds thousands of
-    certificate entries in one page of a search, far above what Dogtag sends for one
-    object.
+    recovery) while still ending a hung call within a minute; 4 MiB holds thousands of
+    certificate entries in one page of a search (an entry is well under 1 KiB; Dogtag's
+    default page is 20), far above what Dogtag sends for one object, and small enough that
+    a hostile answer costs little memory.
     """
 
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
@@ -617,7 +618,7 @@ def _byte_count(entries: Mapping[str, _Entry], name: str, default: int) -> int:
         return default
     text = entry.value.strip()
     if not _BYTES_RE.fullmatch(text):  # no sign, suffix, underscore or decimal point
-        raise _invalid(name, entry, "not a number of bytes, such as 8388608 (8 MiB)")
+        raise _invalid(name, entry, "not a number of bytes, such as 4194304 (4 MiB)")
     value = int(text)
     if value < _MIN_RESPONSE_SIZE:
         raise _invalid(name, entry, f"below the smallest accepted size, {_MIN_RESPONSE_SIZE}")

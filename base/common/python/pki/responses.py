@@ -137,22 +137,20 @@ def read_body(response: requests.Response, limit: int, *, timeout: float | None 
     when the body stalls.
     """
     declared = _declared_length(response)
-    chunks: list[bytes] = []
-    total = 0
+    body = bytearray()
     try:
         if declared is not None and declared > limit:
             first = next(response.iter_content(PREVIEW_BYTES + 1), b"")
-            raise _too_large(response, first, limit, f"{declared} bytes announced")
+            raise _too_large(response, first, limit, f"announced as {declared} bytes")
         for chunk in response.iter_content(_CHUNK):
-            total += len(chunk)
-            if total > limit:
-                raise _too_large(response, b"".join(chunks) + chunk, limit, "more")
-            chunks.append(chunk)
+            if len(body) + len(chunk) > limit:
+                raise _too_large(response, bytes(body[: PREVIEW_BYTES + 1]), limit, "more arrived")
+            body += chunk
     except requests.exceptions.ChunkedEncodingError as exc:
         response.close()
         raise TruncatedResponseError(
             "the connection ended before the whole body arrived",
-            response=response, **_fields(response, b"".join(chunks), total),
+            response=response, **_fields(response, bytes(body)),
         ) from exc
     except requests.exceptions.ConnectionError as exc:
         response.close()
@@ -162,16 +160,17 @@ def read_body(response: requests.Response, limit: int, *, timeout: float | None 
     except ResponseTooLargeError:
         response.close()
         raise
-    body = b"".join(chunks)
-    response._content = body  # requests' own cache: .content, .text and .json() see it
-    return body
+    content = bytes(body)
+    del body
+    response._content = content  # requests' own cache: .content, .text and .json() see it
+    return content
 
 
 def _too_large(response: Any, start: bytes, limit: int, how: str) -> ResponseTooLargeError:
     size = _declared_length(response)
     return ResponseTooLargeError(
         f"the body is larger than the {limit} bytes this connection reads ({how}; raise "
-        "max_response_size= or PKI_CLIENT_MAX_RESPONSE_SIZE if it is expected)",
+        "max_response_size= or PKI_CLIENT_MAX_RESPONSE_SIZE if such answers are expected)",
         limit=limit, response=response,
         **{**_fields(response, start, size), "size": size},
     )
