@@ -284,7 +284,8 @@ def large_body(size: int, *, declare: bool, content_type: str = "application/jso
         if peer.read_request() is None:
             return
         head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
-        head += f"Content-Length: {size}\r\n\r\n" if declare else "Transfer-Encoding: chunked\r\n\r\n"
+        head += f"Content-Length: {size}\r\n" if declare else "Transfer-Encoding: chunked\r\n"
+        head += "\r\n"
         if not peer.send(head.encode()):
             return
         sent = 0
