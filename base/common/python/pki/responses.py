@@ -128,29 +128,38 @@ def _declared_length(response: Any) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-def read_body(response: requests.Response, limit: int, *, timeout: float | None = None) -> bytes:
+def read_body(
+    response: requests.Response,
+    limit: int,
+    *,
+    timeout: float | None = None,
+    expected: str | None = None,
+) -> bytes:
     """The whole body of a response made with ``stream=True``, at most ``limit`` bytes
     (after content decoding, so a compressed bomb is refused as well).
 
     The body is then also ``response.content``. A body over the limit is not read further
-    and the connection is dropped. ``timeout`` (the read timeout, for the message) is used
-    when the body stalls.
+    and the connection is dropped. ``timeout`` (the read timeout) and ``expected`` (what the
+    caller wanted) are for the messages.
     """
     declared = _declared_length(response)
     body = bytearray()
     try:
         if declared is not None and declared > limit:
             first = next(response.iter_content(PREVIEW_BYTES + 1), b"")
-            raise _too_large(response, first, limit, f"announced as {declared} bytes")
+            raise _too_large(response, first, limit, f"announced as {declared} bytes", expected)
         for chunk in response.iter_content(_CHUNK):
             if len(body) + len(chunk) > limit:
-                raise _too_large(response, bytes(body[: PREVIEW_BYTES + 1]), limit, "more arrived")
+                start = bytes(body[: PREVIEW_BYTES + 1]) if body else chunk
+                raise _too_large(response, start, limit, "more arrived", expected)
             body += chunk
     except requests.exceptions.ChunkedEncodingError as exc:
         response.close()
+        reason = _first_text(exc)
         raise TruncatedResponseError(
-            "the connection ended before the whole body arrived",
-            response=response, **_fields(response, bytes(body)),
+            f"the connection ended before the whole body arrived ({reason})",
+            response=response, expected=expected,
+            **_fields(response, bytes(body) if body else None),
         ) from exc
     except requests.exceptions.ConnectionError as exc:
         response.close()
@@ -166,12 +175,22 @@ def read_body(response: requests.Response, limit: int, *, timeout: float | None 
     return content
 
 
-def _too_large(response: Any, start: bytes, limit: int, how: str) -> ResponseTooLargeError:
+def _first_text(exc: BaseException) -> str:
+    """The innermost plain message of requests' and urllib3's wrappers (``Connection
+    broken: IncompleteRead(...)``)."""
+    while exc.args and isinstance(exc.args[0], BaseException):
+        exc = exc.args[0]
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _too_large(
+    response: Any, start: bytes, limit: int, how: str, expected: str | None
+) -> ResponseTooLargeError:
     size = _declared_length(response)
     return ResponseTooLargeError(
         f"the body is larger than the {limit} bytes this connection reads ({how}; raise "
         "max_response_size= or PKI_CLIENT_MAX_RESPONSE_SIZE if such answers are expected)",
-        limit=limit, response=response,
+        limit=limit, response=response, expected=expected,
         **{**_fields(response, start, size), "size": size},
     )
 
@@ -201,10 +220,8 @@ def decode_json(body: bytes, response: Any = None, expected: str | None = None) 
     try:
         return json.loads(body)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()):
-            problem = f"the JSON ends early ({exc.msg} at character {exc.pos})"
-        else:
-            problem = f"not JSON ({exc.msg} at character {exc.pos})"
+        ended = exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+        problem = f"the JSON ends early ({exc})" if ended else f"not JSON ({exc})"
         raise ResponseNotJSONError(
             problem, pos=exc.pos, doc=doc, response=response, **fields
         ) from None
@@ -237,11 +254,11 @@ def read_json(
     value of the wrong shape (``pki.UnexpectedResponseError`` from ``decode``) is raised
     again with what arrived.
     """
+    expected = None if decode is None else _expected(decode)
     try:
-        body = read_body(response, limit, timeout=timeout)
+        body = read_body(response, limit, timeout=timeout, expected=expected)
     finally:
         response.close()
-    expected = None if decode is None else _expected(decode)
     if response.status_code == 204 or not body:
         if decode is None:
             return None
