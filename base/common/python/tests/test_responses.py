@@ -46,7 +46,7 @@ import pki.acme
 import pki.conf
 import pytest
 import requests
-from fault_servers import Peer, ScriptedServer, serving
+from fault_servers import Peer, ScriptedServer
 from pki.authority import AuthorityClient
 from pki.cert import CertClient, CertData
 from pki.client import PKIConnection
