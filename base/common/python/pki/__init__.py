@@ -292,19 +292,34 @@ class ResourceMessage:
 
     @classmethod
     def from_json(cls, json_value: dict[str, Any]) -> ResourceMessage:
-        """Build a message from its JSON object."""
-        message = cls(json_value.get("ClassName"))
+        """Build a message from its JSON object (of this class, whatever its constructor
+        takes); attributes that are not ``{"name", "value"}`` objects are left out."""
+        if not isinstance(json_value, dict):
+            raise UnexpectedResponseError(
+                f"{cls.__name__} cannot be read from {type(json_value).__name__} JSON",
+                expected=f"a JSON object for {cls.__name__}",
+            )
+        message = cls.__new__(cls)
+        ResourceMessage.__init__(message, _text_or_none(json_value.get("ClassName")))
         for attr in _attribute_entries(json_value):
             message.add_attribute(attr.get("name"), attr.get("value"))
         return message
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _attribute_entries(json_value: dict[str, Any]) -> list[dict[str, Any]]:
-    attributes = json_value.get("Attributes") or {}
-    entries = attributes.get("Attribute") or []
+    """The ``{"name", "value"}`` objects under ``Attributes.Attribute`` (one or a list);
+    anything else there is ignored: attributes only decorate messages and errors."""
+    attributes = json_value.get("Attributes")
+    entries = attributes.get("Attribute") if isinstance(attributes, dict) else None
     if isinstance(entries, dict):
         entries = [entries]
-    return list(entries)
+    if not isinstance(entries, list):
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
 
 
 class PKIException(Exception, ResourceMessage):
@@ -329,11 +344,19 @@ class PKIException(Exception, ResourceMessage):
 
     @classmethod
     def from_json(cls, json_value: dict[str, Any]) -> PKIException:
-        """Build the exception from a Dogtag JSON error body."""
+        """Build the exception from a Dogtag JSON error body (fields of the wrong type are
+        left out: the body describes an error, which must not become another one)."""
+        if not isinstance(json_value, dict):
+            raise UnexpectedResponseError(
+                f"{cls.__name__} cannot be read from {type(json_value).__name__} JSON",
+                expected=f"a JSON error object for {cls.__name__}",
+            )
+        message = json_value.get("Message")
+        code = json_value.get("Code")
         ret = cls(
-            message=json_value.get("Message") or "",
-            code=json_value.get("Code"),
-            class_name=json_value.get("ClassName"),
+            message=message if isinstance(message, str) else "",
+            code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+            class_name=_text_or_none(json_value.get("ClassName")),
         )
         for attr in _attribute_entries(json_value):
             ret.add_attribute(attr.get("name"), attr.get("value"))
@@ -503,9 +526,10 @@ def _exception_for(response: Any) -> PKIException | None:
         body = response.json()
     except (ValueError, AttributeError):
         return None
-    if not isinstance(body, dict):
+    class_name = body.get("ClassName") if isinstance(body, dict) else None
+    if not isinstance(class_name, str):
         return None
-    exc_class = EXCEPTION_MAPPINGS.get(body.get("ClassName") or "")
+    exc_class = EXCEPTION_MAPPINGS.get(class_name)
     if exc_class is None:
         return None
     exc = exc_class.from_json(body)

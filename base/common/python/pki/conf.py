@@ -187,7 +187,7 @@ class _Parser:
             self.exported.add(m.group())
             self.pos = end
         else:
-            word = text[start:].split(None, 1)[0]
+            word = re.split(f"[{_BLANKS}]", text[start:], maxsplit=1)[0]  # the parser's blanks
             if "=" in word and not word.startswith("="):
                 raise self._error(f"invalid variable name {word.split('=', 1)[0]!r}")
             raise self._error(
