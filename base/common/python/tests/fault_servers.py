@@ -8,7 +8,10 @@ refused redirect) or that a POST arrived once (no silent retry). They are real s
 real sockets, like urllib3's own test servers, not mocks.
 
 ``tls_context(ca, directory)`` is a server context with a certificate for ``127.0.0.1`` and
-``localhost`` from ``ca``; its key file exists only while the context loads it.
+``localhost`` from ``ca``; its key file exists only while the context loads it. The module
+fixtures ``fault_dir``, ``ca_file`` (the session test CA as a PEM file, for
+``PKIConnection(verify=)``) and ``server_tls`` (such a context from that CA) are imported by
+the test modules that use them; ``run_pki`` runs the ``pki`` command in a clean environment.
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ import contextlib
 import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from pki.testing.certs import CA
 
 HOST = "127.0.0.1"
+SRC = str(Path(__file__).resolve().parents[1])
 
 
 @dataclass
@@ -237,6 +244,32 @@ def write_ca(ca: CA, directory: Path) -> str:
     path = directory / "fault-ca.pem"
     path.write_bytes(ca.cert_pem)
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def fault_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("faults")
+
+
+@pytest.fixture(scope="module")
+def ca_file(test_ca: CA, fault_dir: Path) -> str:
+    return write_ca(test_ca, fault_dir)
+
+
+@pytest.fixture(scope="module")
+def server_tls(test_ca: CA, fault_dir: Path) -> ssl.SSLContext:
+    return tls_context(test_ca, fault_dir)
+
+
+def run_pki(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pki.cli ARGV`` with ``home`` as HOME (no pki.conf) and no PKI_/SSL_
+    variable of the machine; ``env`` adds some."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PKI_", "SSL_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pki.cli", *argv], stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=120,
+        env={**clean, "PYTHONPATH": SRC, "HOME": str(home), "PKI_LIB": str(home), **env},
+    )
 
 
 # -- handlers ------------------------------------------------------------------------------

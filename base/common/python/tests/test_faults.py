@@ -2,6 +2,7 @@
 
 Every fault is made by a real server on 127.0.0.1 (``fault_servers.ScriptedServer``, over
 plain HTTP or TLS with a certificate from the session's test CA).
+
 Each fault, its outcome, and the test that shows it:
 
 - The server restarts between two requests of one connection (GET, then POST; http and
@@ -58,6 +59,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import fault_servers
 import pki.info
 import pytest
 import requests
@@ -70,7 +72,6 @@ from fault_servers import (
     stall_before_answer,
     stall_in_body,
     tls_context,
-    write_ca,
 )
 from nssdb_fixtures import PASSWORD, AgentDB
 from pki.cert import CertClient
@@ -84,22 +85,12 @@ from pki.tls.errors import (
     TLSError,
 )
 
+# the module fixtures of fault_servers: the fault directory, the CA file, the server context
+fault_dir = fault_servers.fault_dir
+ca_file = fault_servers.ca_file
+server_tls = fault_servers.server_tls
+
 SRC = str(Path(pki.info.__file__).resolve().parents[1])
-
-
-@pytest.fixture(scope="module")
-def fault_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("faults")
-
-
-@pytest.fixture(scope="module")
-def ca_file(test_ca: CA, fault_dir: Path) -> str:
-    return write_ca(test_ca, fault_dir)
-
-
-@pytest.fixture(scope="module")
-def server_tls(test_ca: CA, fault_dir: Path) -> ssl.SSLContext:
-    return tls_context(test_ca, fault_dir)
 
 
 def connect(server: ScriptedServer, ca_file: str, **kwargs: object) -> PKIConnection:

@@ -25,11 +25,13 @@ Each property runs a bounded number of examples without a deadline (the machine 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import pki
@@ -130,13 +132,23 @@ def test_single_quoted_values_read_back_as_written(value: str) -> None:
     assert pki.conf.parse(f"NAME='{value}'\n", environ={}) == {"NAME": value}
 
 
+@contextlib.contextmanager
+def written(name: str, data: bytes) -> Iterator[str]:
+    """A file holding ``data`` for the ``with`` block; gone afterwards, whatever it held."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            yield path
+        finally:
+            os.unlink(path)
+
+
 @FUZZ
 @given(st.binary(max_size=200))
 def test_pki_conf_files_of_any_bytes(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "pki.conf")
-        with open(path, "wb") as f:
-            f.write(data)
+    with written("pki.conf", data) as path:
         try:
             pki.conf.read_file(path, environ={})
         except pki.conf.ConfigError:
@@ -172,16 +184,11 @@ PASSWORD_CONF = st.lists(
 @FUZZ
 @given(PASSWORD_CONF | st.text(max_size=60), st.sampled_from(["internal", "NHSM6000", "x"]))
 def test_password_files_raise_only_nss_error(text: str, token: str) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "password.conf")
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+    with written("password.conf", text.encode("utf-8", "surrogatepass")) as path:
         try:
             password = pki.nssdb.read_password_file(path, token)
         except pki.nssdb.NSSError:
             return
-        finally:
-            os.unlink(path)  # no password file stays behind, whatever it holds
     assert password is None or isinstance(password, str)
     assert password is None or "\n" not in password
 
@@ -189,16 +196,11 @@ def test_password_files_raise_only_nss_error(text: str, token: str) -> None:
 @FUZZ
 @given(st.binary(max_size=60))
 def test_password_files_of_any_bytes(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "password.conf")
-        with open(path, "wb") as f:
-            f.write(data)
+    with written("password.conf", data) as path:
         try:
             pki.nssdb.read_password_file(path)
         except (pki.nssdb.NSSError, ValueError):
             pass
-        finally:
-            os.unlink(path)
 
 
 # -- JSON decoders ----------------------------------------------------------------------------

@@ -35,9 +35,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -46,7 +43,7 @@ import pki.acme
 import pki.conf
 import pytest
 import requests
-from fault_servers import Peer, ScriptedServer
+from fault_servers import Peer, ScriptedServer, run_pki
 from pki.authority import AuthorityClient
 from pki.cert import CertClient, CertData
 from pki.client import PKIConnection
@@ -331,15 +328,6 @@ def test_from_json_alone_says_what_it_got() -> None:
 
 
 # -- what the pki command prints --------------------------------------------------------------
-
-
-def run_pki(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PKI_", "SSL_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "pki.cli", *argv], stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=120,
-        env={**clean, "PYTHONPATH": SRC, "HOME": str(home), "PKI_LIB": str(home)},
-    )
 
 
 @pytest.mark.parametrize(

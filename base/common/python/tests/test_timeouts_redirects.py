@@ -20,12 +20,11 @@ import json
 import os
 import socket
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import fault_servers
 import pki.conf
 import pytest
 import requests
@@ -34,33 +33,21 @@ from fault_servers import (
     Peer,
     ScriptedServer,
     answer_each,
+    run_pki,
     serving,
     stall_before_answer,
-    tls_context,
-    write_ca,
 )
 from pki.cert import CertClient
 from pki.client import PKIClient, PKIConnection, RedirectRefusedError
 from pki.conf import ConfigError, ConnectionSettings, load_connection_settings
-from pki.testing.certs import CA
+
+# the module fixtures of fault_servers: the fault directory, the CA file, the server context
+fault_dir = fault_servers.fault_dir
+ca_file = fault_servers.ca_file
+server_tls = fault_servers.server_tls
 
 SRC = str(Path(pki.conf.__file__).resolve().parents[1])
 SHIPPED_CONF = Path(SRC).parents[2] / "pki.conf"
-
-
-@pytest.fixture(scope="module")
-def fault_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("redirects")
-
-
-@pytest.fixture(scope="module")
-def ca_file(test_ca: CA, fault_dir: Path) -> str:
-    return write_ca(test_ca, fault_dir)
-
-
-@pytest.fixture(scope="module")
-def server_tls(test_ca: CA, fault_dir: Path) -> ssl.SSLContext:
-    return tls_context(test_ca, fault_dir)
 
 
 @pytest.fixture
@@ -215,15 +202,6 @@ def test_connect_timeout(full_backlog: int, no_pki_conf: None) -> None:
         "timeout; check the host and port, or raise timeout= or PKI_CLIENT_CONNECT_TIMEOUT)"
     )
     assert isinstance(caught.value, requests.exceptions.ConnectionError)  # as requests has it
-
-
-def run_pki(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PKI_", "SSL_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "pki.cli", *argv], stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=120,
-        env={**clean, "PYTHONPATH": SRC, "HOME": str(home), "PKI_LIB": str(home), **env},
-    )
 
 
 def test_cli_obeys_the_read_timeout(tmp_path: Path) -> None:
