@@ -792,11 +792,26 @@ class PKIClient:
             timeout=timeout,
             max_response_size=max_response_size,
         )
-        self.info_client = pki.info.InfoClient(self)
+        self._info_client: pki.info.InfoClient | None = None
         self._connect_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"<PKIClient {urllib.parse.urlunparse(self.url)} api={self.api_path or '?'}>"
+
+    @property
+    def info_client(self) -> pki.info.InfoClient:
+        """An ``InfoClient`` of this client (upstream's attribute).
+
+        A new one on each access unless one was assigned: a client kept here would refer back
+        to this PKIClient, and the cycle would keep every dropped PKIClient, its connection,
+        TLS context and client key alive until the garbage collector runs (FreeIPA makes a
+        PKIClient for each call).
+        """
+        return self._info_client or pki.info.InfoClient(self)
+
+    @info_client.setter
+    def info_client(self, value: pki.info.InfoClient | None) -> None:
+        self._info_client = value
 
     def authenticate(self, username: str | None = None, password: str | None = None) -> None:
         """Use HTTP Basic authentication (when both are given)."""

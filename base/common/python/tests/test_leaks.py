@@ -14,6 +14,7 @@ the garbage collector ran, and were freed in batches); now it is about 4 KiB.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -24,14 +25,19 @@ import textwrap
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from client_helpers import nss_client
 from nssdb_fixtures import PASSWORD, AgentDB, checksums
+from pki.ca import CAClient
+from pki.cert import CertClient
 from pki.client import PKIConnection
 from pki.nssdb import NSSDatabase
 from pki.testing.certs import CA
 from pki.testing.nsstools import TestNSSDB
+from pki.testing.server import DogtagTestServer
 from tls_servers import TLSServer
 
 SRC = str(Path(__file__).resolve().parents[1])
@@ -143,14 +149,35 @@ def test_a_dropped_connection_is_freed_at_once(
         nginx_server, nssdb=sql_db.spec, nickname="PKI Administrator", nssdb_password=PASSWORD
     )
     conn.get("/")
-    alive = weakref.ref(conn)
-    context = weakref.ref(conn.get_ssl_context())
+    alive = _references(conn, conn)
     conn.close()
-    gc.disable()  # only reference counting may free them
-    try:
+    with _collector_off():  # only reference counting may free them
         del conn
-        assert alive() is None
-        assert context() is None  # the TLS context and the client key with it
+        assert [ref() for ref in alive] == [None, None, None]
+
+
+def test_a_dropped_pki_client_is_freed_at_once(dogtag_server: DogtagTestServer) -> None:
+    client = nss_client(dogtag_server)  # FreeIPA makes one of these for each call
+    client.connect()
+    assert client.info_client.pki_client is client
+    assert CertClient(CAClient(client)).get_cert(1).serial_number == "0x1"
+    alive = _references(client, client.connection)
+    client.close()
+    with _collector_off():
+        del client
+        assert [ref() for ref in alive] == [None, None, None]
+
+
+def _references(owner: object, conn: PKIConnection) -> list[weakref.ref]:
+    """Weak references to ``owner``, its connection and the TLS context (holding the key)."""
+    return [weakref.ref(owner), weakref.ref(conn), weakref.ref(conn.get_ssl_context())]
+
+
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    gc.disable()
+    try:
+        yield
     finally:
         gc.enable()
 
