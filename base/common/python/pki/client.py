@@ -183,6 +183,8 @@ def _tls_error_in(exc: BaseException) -> TLSError | None:
 # -- redirects ---------------------------------------------------------------------------
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: the most bytes of a redirect's own body that are read (requests reads it whole)
+REDIRECT_BODY_LIMIT = 64 * 1024
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -238,13 +240,24 @@ class RedirectRefusedError(requests.exceptions.RequestException):
 
 
 class _PKISession(requests.Session):
-    """requests' Session, refusing to send a redirected request off the origin.
+    """requests' Session, refusing to send a redirected request off the origin, and reading
+    at most ``REDIRECT_BODY_LIMIT`` bytes of a redirect's body.
 
     requests builds each redirected request in ``resolve_redirects`` (and, for
     ``allow_redirects=False``, only builds it as ``response.next``); a refused one is
     marked there and refused when it would be sent, so that nothing leaves for the other
     server and ``response.next`` stays available to callers who follow by hand.
     """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        location = super().get_redirect_target(resp)
+        if location is not None and resp._content is False:  # type: ignore[attr-defined]
+            # requests reads a redirect's body whole before following it: keep to a little
+            try:
+                pki.responses.read_body(resp, REDIRECT_BODY_LIMIT)
+            except (pki.responses.ResponseTooLargeError, requests.RequestException):
+                resp._content = b""  # type: ignore[attr-defined]
+        return location
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
         super().rebuild_auth(prepared_request, response)

@@ -404,3 +404,31 @@ def test_cli_refuses_a_redirect_to_another_server(
         "if it is meant)\n"
     )
     assert plain_http.accepted == 0
+
+
+def test_a_redirect_with_a_huge_body_is_followed_without_reading_it(
+    server_tls: ssl.SSLContext, ca_file: str
+) -> None:
+    sent: list[int] = []
+
+    def handle(peer: Peer) -> None:
+        while (request := peer.read_request()) is not None:
+            if request.path != "/old":
+                peer.respond(200, b'{"ok": true}')
+                continue
+            size = 50 * 1024 * 1024
+            head = f"HTTP/1.1 302 Found\r\nLocation: /new\r\nContent-Length: {size}\r\n\r\n"
+            total = 0
+            if peer.send(head.encode()):
+                while total < size and peer.send(b"x" * 65536):
+                    total += 65536
+            sent.append(total)
+            return
+
+    with serving(handle, tls=server_tls) as server:
+        conn = PKIConnection("https", "127.0.0.1", server.port, verify=ca_file)
+        response = conn.get("/old")
+        assert response.json() == {"ok": True}
+        assert response.history[0].status_code == 302
+        assert len(response.history[0].content) <= 64 * 1024
+    assert sent and sent[0] < 50 * 1024 * 1024  # the client hung up instead of reading it
