@@ -43,8 +43,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pki.resource import DataCollection, JSONData, Version, decimal_id, hex_id, parse_id, path_id
 
+#: bounded, no deadline (a shared machine), and no example database: nothing is written
+#: into the working tree, and every run starts fresh
 FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=300, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 DATA_MODULES = (
@@ -215,7 +218,7 @@ def test_every_data_class_is_fuzzed() -> None:
 
 @pytest.mark.parametrize("cls", DECODERS, ids=lambda c: f"{c.__module__}.{c.__name__}")
 def test_from_json_raises_only_unexpected_response_error(cls: type) -> None:
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(FUZZ, max_examples=60)
     @given(objects_for(cls))
     def decode(value: Any) -> None:
         try:
@@ -235,7 +238,7 @@ def test_from_json_raises_only_unexpected_response_error(cls: type) -> None:
 
 @pytest.mark.parametrize("cls", SERVER_ERRORS, ids=lambda c: c.__name__)
 def test_error_bodies_decode_whatever_they_hold(cls: type) -> None:
-    @settings(max_examples=60, deadline=None)
+    @settings(FUZZ, max_examples=60)
     @given(st.dictionaries(st.sampled_from(_names_of(cls)), json_values, max_size=5))
     def decode(value: dict[str, Any]) -> None:
         try:

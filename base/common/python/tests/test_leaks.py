@@ -18,6 +18,7 @@ import contextlib
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from client_helpers import nss_client
@@ -97,13 +99,22 @@ def test_8_databases_opened_and_used_concurrently(
 ) -> None:
     count = 8
     agents = []
-    for index in range(count):
-        db = TestNSSDB(tmp_path / f"db{index}", f"password {index}!", "sql")
-        db.add_ca("CA", test_ca.cert, "CT,C,C")
-        issued = test_ca.issue_cert(f"Agent {index}")
-        db.add_identity("agent", issued)  # the same nickname in every database
-        db.cleanup()
-        agents.append((db, issued))
+    try:
+        for index in range(count):
+            db = TestNSSDB(tmp_path / f"db{index}", f"password {index}!", "sql")
+            db.add_ca("CA", test_ca.cert, "CT,C,C")
+            issued = test_ca.issue_cert(f"Agent {index}")
+            db.add_identity("agent", issued)  # the same nickname in every database
+            db.cleanup()
+            agents.append((db, issued))
+        _use_at_once(agents, nginx_server)
+    finally:
+        for db, _ in agents:
+            shutil.rmtree(db.directory, ignore_errors=True)
+
+
+def _use_at_once(agents: list[tuple[TestNSSDB, Any]], nginx_server: TLSServer) -> None:
+    count = len(agents)
     files_before = [checksums(db.directory) for db, _ in agents]
     errors: list[BaseException] = []
     barrier = threading.Barrier(count)
@@ -224,14 +235,18 @@ _CYCLES = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def agent_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> TestNSSDB:
+def agent_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterator[TestNSSDB]:
     """A database without a password (NSS then derives keys in one iteration, which keeps
-    1,000 cycles quick) holding the CA and the client certificate ``agent``."""
+    1,000 cycles quick) holding the CA and the client certificate ``agent``; removed with
+    its key at the end of the module."""
     db = TestNSSDB(tmp_path_factory.mktemp("cycles"), None, "sql")
-    db.add_ca("CA", test_ca.cert, "CT,C,C")
-    db.add_identity("agent", test_ca.issue_cert("Cycling Agent"))
-    db.cleanup()
-    return db
+    try:
+        db.add_ca("CA", test_ca.cert, "CT,C,C")
+        db.add_identity("agent", test_ca.issue_cert("Cycling Agent"))
+        db.cleanup()
+        yield db
+    finally:
+        shutil.rmtree(db.directory, ignore_errors=True)
 
 
 @pytest.mark.parametrize("what", ["NSSDatabase", "PKIConnection"])
