@@ -118,7 +118,7 @@ def _fields(response: Any, body: bytes | None, size: int | None = None) -> dict[
         "content_type": headers.get("Content-Type"),
         "url": getattr(response, "url", None),
         "size": size if size is not None else (None if body is None else len(body)),
-        "preview": None if body is None else preview(body),
+        "preview": preview(body) if body else None,
     }
 
 

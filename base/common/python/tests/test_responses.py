@@ -129,8 +129,12 @@ def test_html_where_json_is_expected(server) -> None:
 
 def test_no_body_where_json_is_expected(server) -> None:
     srv = server(body(b""))
-    with pytest.raises(ResponseNotJSONError, match="^no body: expected JSON for CertData; "):
+    with pytest.raises(ResponseNotJSONError) as caught:
         CertClient(connect(srv)).get_cert(1)
+    assert str(caught.value) == (
+        "no body: expected JSON for CertData; the server sent HTTP 200 (application/json, 0 "
+        f"bytes) for {srv.url}/ca/v2/certs/0x1"
+    )
 
 
 def test_json_cut_short(server) -> None:
