@@ -23,7 +23,8 @@ setup(
     extras_require={
         # build, setuptools and wheel: scripts/check-packaging.sh builds the wheel offline
         "test": [
-            "pytest>=7", "ruff", "mypy", "types-requests", "build", "setuptools>=61", "wheel",
+            "pytest>=7", "hypothesis>=6", "ruff", "mypy", "types-requests", "build",
+            "setuptools>=61", "wheel",
         ],
         "bench": ["matplotlib"],
     },

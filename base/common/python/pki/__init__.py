@@ -65,6 +65,7 @@ __all__ = [
     "UnsupportedMediaType",
     "ServiceUnavailableException",
     "ConnectorNotFoundException",
+    "UnexpectedResponseError",
     "EXCEPTION_MAPPINGS",
     "handle_exceptions",
 ]
@@ -291,19 +292,34 @@ class ResourceMessage:
 
     @classmethod
     def from_json(cls, json_value: dict[str, Any]) -> ResourceMessage:
-        """Build a message from its JSON object."""
-        message = cls(json_value.get("ClassName"))
+        """Build a message from its JSON object (of this class, whatever its constructor
+        takes); attributes that are not ``{"name", "value"}`` objects are left out."""
+        if not isinstance(json_value, dict):
+            raise UnexpectedResponseError(
+                f"{cls.__name__} cannot be read from {type(json_value).__name__} JSON",
+                expected=f"a JSON object for {cls.__name__}",
+            )
+        message = cls.__new__(cls)
+        ResourceMessage.__init__(message, _text_or_none(json_value.get("ClassName")))
         for attr in _attribute_entries(json_value):
             message.add_attribute(attr.get("name"), attr.get("value"))
         return message
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _attribute_entries(json_value: dict[str, Any]) -> list[dict[str, Any]]:
-    attributes = json_value.get("Attributes") or {}
-    entries = attributes.get("Attribute") or []
+    """The ``{"name", "value"}`` objects under ``Attributes.Attribute`` (one or a list);
+    anything else there is ignored: attributes only decorate messages and errors."""
+    attributes = json_value.get("Attributes")
+    entries = attributes.get("Attribute") if isinstance(attributes, dict) else None
     if isinstance(entries, dict):
         entries = [entries]
-    return list(entries)
+    if not isinstance(entries, list):
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
 
 
 class PKIException(Exception, ResourceMessage):
@@ -328,11 +344,19 @@ class PKIException(Exception, ResourceMessage):
 
     @classmethod
     def from_json(cls, json_value: dict[str, Any]) -> PKIException:
-        """Build the exception from a Dogtag JSON error body."""
+        """Build the exception from a Dogtag JSON error body (fields of the wrong type are
+        left out: the body describes an error, which must not become another one)."""
+        if not isinstance(json_value, dict):
+            raise UnexpectedResponseError(
+                f"{cls.__name__} cannot be read from {type(json_value).__name__} JSON",
+                expected=f"a JSON error object for {cls.__name__}",
+            )
+        message = json_value.get("Message")
+        code = json_value.get("Code")
         ret = cls(
-            message=json_value.get("Message") or "",
-            code=json_value.get("Code"),
-            class_name=json_value.get("ClassName"),
+            message=message if isinstance(message, str) else "",
+            code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+            class_name=_text_or_none(json_value.get("ClassName")),
         )
         for attr in _attribute_entries(json_value):
             ret.add_attribute(attr.get("name"), attr.get("value"))
@@ -403,6 +427,68 @@ class ServiceUnavailableException(PKIException):
     """The service cannot serve the request now (HTTP 503)."""
 
 
+class UnexpectedResponseError(PKIException, ValueError):
+    """The server's answer is not what the call expects.
+
+    Raised for a body that is not JSON, larger than the connection reads, cut short, or a
+    JSON value of the wrong shape (a list where an object belongs, an object where a
+    string does). It is a ``ValueError``, as the failures of upstream's
+    ``response.json()`` are; the classes ``pki.responses`` raises for bodies that are not
+    JSON are also ``requests.exceptions.JSONDecodeError``.
+
+    ``problem`` says what is wrong and ``expected`` what the call wanted; ``status``,
+    ``content_type``, ``url`` and ``preview`` (the body's first bytes, escaped) describe
+    what arrived, and are None for a value decoded without its HTTP answer
+    (``CertData.from_json([])``). ``code`` is the HTTP status, as for every PKIException.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        expected: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
+        url: str | None = None,
+        size: int | None = None,
+        preview: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.expected = expected
+        self.status = status
+        self.content_type = content_type
+        self.url = url
+        self.size = size
+        self.preview = preview
+        super().__init__(self._describe(), code=status)
+
+    def _describe(self) -> str:
+        text = self.problem
+        if self.expected:
+            text += f": expected {self.expected}"
+        if self.status is not None:
+            kind = self.content_type or "no Content-Type"
+            size = "" if self.size is None else f", {self.size} bytes"
+            text += f"; the server sent HTTP {self.status} ({kind}{size})"
+            if self.url:
+                text += f" for {self.url}"
+        if self.preview is not None:
+            text += f", starting {self.preview}"
+        return text
+
+    def __reduce__(self) -> Any:
+        fields = {
+            "expected": self.expected, "status": self.status,
+            "content_type": self.content_type, "url": self.url, "size": self.size,
+            "preview": self.preview,
+        }
+        return (_rebuild, (type(self), self.problem, fields))
+
+
+def _rebuild(cls: type[UnexpectedResponseError], problem: str, fields: dict[str, Any]) -> Any:
+    return cls(problem, **fields)
+
+
 _JAVA_PREFIX = "com.netscape.certsrv."
 
 EXCEPTION_MAPPINGS: dict[str, type[PKIException]] = {
@@ -440,9 +526,10 @@ def _exception_for(response: Any) -> PKIException | None:
         body = response.json()
     except (ValueError, AttributeError):
         return None
-    if not isinstance(body, dict):
+    class_name = body.get("ClassName") if isinstance(body, dict) else None
+    if not isinstance(class_name, str):
         return None
-    exc_class = EXCEPTION_MAPPINGS.get(body.get("ClassName") or "")
+    exc_class = EXCEPTION_MAPPINGS.get(class_name)
     if exc_class is None:
         return None
     exc = exc_class.from_json(body)

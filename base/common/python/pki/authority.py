@@ -82,7 +82,7 @@ class AuthorityClient(ResourceClient):
     def get_ca(self, aid: str) -> AuthorityData:
         """The authority ``aid`` (``host-authority`` names the host CA)."""
         aid = self._check_id(aid, "Subordinate aid")
-        return AuthorityData.from_json(self._get_json(f"authorities/{aid}"))
+        return self._get_json(f"authorities/{aid}", decode=AuthorityData.from_json)
 
     def _download(self, aid: str, what: str, output_format: str, formats: dict) -> Any:
         aid = self._check_id(aid)
@@ -131,9 +131,7 @@ class AuthorityClient(ResourceClient):
             "maxResults": max_results, "maxTime": max_time, "start": start, "size": size,
             "id": aid, "parentID": parent_aid, "dn": dn, "issuerDN": issuer_dn,
         }
-        return AuthorityDataCollection.from_json(
-            self._get_json("authorities", params)
-        )
+        return self._get_json("authorities", params, decode=AuthorityDataCollection.from_json)
 
     @pki.handle_exceptions()
     def create_ca(self, ca_data: AuthorityData) -> AuthorityData:
@@ -150,7 +148,7 @@ class AuthorityClient(ResourceClient):
             raise ValueError(
                 "parent_aid must be defined.  Top level CAs are not yet supported"
             )
-        return AuthorityData.from_json(self._send_json("POST", "authorities", ca_data))
+        return self._send_json("POST", "authorities", ca_data, decode=AuthorityData.from_json)
 
     @pki.handle_exceptions()
     def enable_ca(self, aid: str) -> None:

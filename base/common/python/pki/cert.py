@@ -524,7 +524,7 @@ class CertClient(ResourceClient):
     def get_cert(self, cert_serial_number: Any) -> CertData:
         """The certificate with this serial number (anonymous)."""
         serial = hex_id(cert_serial_number, "Certificate ID")
-        return CertData.from_json(self._get_json(f"certs/{serial}"))
+        return self._get_json(f"certs/{serial}", decode=CertData.from_json)
 
     @pki.handle_exceptions()
     def list_certs(
@@ -538,15 +538,15 @@ class CertClient(ResourceClient):
         """Search certificates; keyword criteria as ``CertSearchRequest`` (none: all)."""
         search = CertSearchRequest(**cert_search_params)
         params = list_certs_params(max_results, max_time, start, size)
-        return CertDataInfoCollection.from_json(
-            self._send_json("POST", "certs/search", search, params) or {}
+        return self._send_json(
+            "POST", "certs/search", search, params, decode=CertDataInfoCollection.from_json
         )
 
     @pki.handle_exceptions()
     def review_cert(self, cert_serial_number: Any) -> CertData:
         """The agent view of a certificate, whose ``nonce`` authorises one revocation."""
         serial = hex_id(cert_serial_number, "Certificate ID")
-        return CertData.from_json(self._get_json(f"agent/certs/{serial}"))
+        return self._get_json(f"agent/certs/{serial}", decode=CertData.from_json)
 
     def _submit_revoke_request(
         self,
@@ -565,8 +565,9 @@ class CertClient(ResourceClient):
             nonce = self.review_cert(serial).nonce
         request = CertRevokeRequest(nonce, reason, invalidity_date, comments)
         params = {"issuer-id": authority} if authority else None
-        return CertRequestInfo.from_json(
-            self._send_json("POST", f"agent/certs/{serial}/{action}", request, params) or {}
+        return self._send_json(
+            "POST", f"agent/certs/{serial}/{action}", request, params,
+            decode=CertRequestInfo.from_json,
         )
 
     @pki.handle_exceptions()
@@ -618,8 +619,9 @@ class CertClient(ResourceClient):
         """Take a certificate off hold."""
         serial = hex_id(cert_serial_number, "Certificate ID")
         params = {"issuer-id": authority} if authority else None
-        return CertRequestInfo.from_json(
-            self._send_json("POST", f"agent/certs/{serial}/unrevoke", None, params) or {}
+        return self._send_json(
+            "POST", f"agent/certs/{serial}/unrevoke", None, params,
+            decode=CertRequestInfo.from_json,
         )
 
     # -- requests ----------------------------------------------------------------------------
@@ -628,7 +630,7 @@ class CertClient(ResourceClient):
     def get_request(self, request_id: Any) -> CertRequestInfo:
         """A certificate request's state (anonymous)."""
         rid = decimal_id(request_id, "Request ID")
-        return CertRequestInfo.from_json(self._get_json(f"certrequests/{rid}"))
+        return self._get_json(f"certrequests/{rid}", decode=CertRequestInfo.from_json)
 
     @pki.handle_exceptions()
     def list_requests(
@@ -644,15 +646,15 @@ class CertClient(ResourceClient):
         params = list_requests_params(
             request_status, request_type, from_request_id, size, max_results, max_time
         )
-        return CertRequestInfoCollection.from_json(
-            self._get_json("agent/certrequests", params) or {}
+        return self._get_json(
+            "agent/certrequests", params, decode=CertRequestInfoCollection.from_json
         )
 
     @pki.handle_exceptions()
     def review_request(self, request_id: Any) -> CertReviewResponse:
         """The agent view of a request, carrying the nonce that acting on it requires."""
         rid = decimal_id(request_id, "Request ID")
-        return CertReviewResponse.from_json(self._get_json(f"agent/certrequests/{rid}"))
+        return self._get_json(f"agent/certrequests/{rid}", decode=CertReviewResponse.from_json)
 
     @pki.handle_exceptions()
     def _perform_action(
@@ -712,8 +714,10 @@ class CertClient(ResourceClient):
         self, start: int | None = None, size: int | None = None
     ) -> ProfileDataInfoCollection:
         """The enrollment profiles the CA offers."""
-        body = self._get_json("certrequests/profiles", {"start": start, "size": size})
-        return ProfileDataInfoCollection.from_json(body or {})
+        return self._get_json(
+            "certrequests/profiles", {"start": start, "size": size},
+            decode=ProfileDataInfoCollection.from_json,
+        )
 
     @pki.handle_exceptions()
     def get_enrollment_template(self, profile_id: str) -> CertEnrollmentRequest:
@@ -721,8 +725,8 @@ class CertClient(ResourceClient):
         if not profile_id:
             raise ValueError("Profile ID must be specified.")
         if profile_id not in self.enrollment_templates:
-            self.enrollment_templates[profile_id] = CertEnrollmentRequest.from_json(
-                self._get_json(f"certrequests/profiles/{profile_id}")
+            self.enrollment_templates[profile_id] = self._get_json(
+                f"certrequests/profiles/{profile_id}", decode=CertEnrollmentRequest.from_json
             )
         return copy.deepcopy(self.enrollment_templates[profile_id])
 
@@ -743,8 +747,9 @@ class CertClient(ResourceClient):
     ) -> CertRequestInfoCollection:
         """Submit an enrollment request; ``authority`` is a lightweight CA's ID."""
         params = {"issuer-id": authority} if authority else None
-        return CertRequestInfoCollection.from_json(
-            self._send_json("POST", "certrequests", enrollment_request, params) or {}
+        return self._send_json(
+            "POST", "certrequests", enrollment_request, params,
+            decode=CertRequestInfoCollection.from_json,
         )
 
     @pki.handle_exceptions()

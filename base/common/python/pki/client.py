@@ -7,6 +7,13 @@ first HTTPS request (from pki.conf, the NSS database and the arguments), caches 
 it through an adapter so that every request of every resource client on the connection reuses
 it, with TLS sessions resumed across connections.
 
+Every request has a timeout (``PKI_CLIENT_CONNECT_TIMEOUT``/``PKI_CLIENT_READ_TIMEOUT`` of
+pki.conf, 10 s and 60 s by default, or ``timeout=`` per connection or per call); a redirect
+is followed only within the server's origin (or from http to https on the same host), never
+to plain http or another server with the session's cookies and client certificate
+(``RedirectRefusedError``); resource clients read JSON bodies up to ``max_response_size``
+(``PKI_CLIENT_MAX_RESPONSE_SIZE``, 4 MiB) with ``pki.responses``.
+
 TLS failures are raised as the ``pki.tls`` error that explains them (``UntrustedServerError``,
 ``ClientCertificateRequiredError``...), in a class that is also
 ``requests.exceptions.SSLError``, so that ``except requests.exceptions.SSLError`` written for
@@ -23,28 +30,41 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import socket
 import threading
 import urllib.parse
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, TypeVar
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Callable, TypeVar, Union
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
 import pki.info
+import pki.responses
 import pki.util
 from pki import PKIException
-from pki.conf import ConfSource
+from pki.conf import ConfSource, ConnectionSettings, load_connection_settings
 from pki.nssdb import NSSDatabase, PasswordCallback, Secret
 from pki.tls import PKISSLContext, TLSError, build_context, resolve_config
+from pki.tls.sslsocket import HANDSHAKE_TIMEOUT
 
-__all__ = ["PKIConnection", "PKIClient", "PKIHTTPAdapter", "catch_insecure_warning"]
+__all__ = [
+    "PKIConnection",
+    "PKIClient",
+    "PKIHTTPAdapter",
+    "RedirectRefusedError",
+    "catch_insecure_warning",
+]
 
 logger = logging.getLogger(__name__)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+#: what ``timeout=`` takes: seconds for both, or ``(connect, read)`` as requests does
+TimeoutSpec = Union[float, "tuple[float | None, float | None]"]
 
 
 def catch_insecure_warning(func: _F) -> _F:
@@ -141,8 +161,8 @@ def as_requests_ssl_error(tls_error: TLSError, original: BaseException) -> TLSEr
     return twin
 
 
-def _tls_error_in(exc: BaseException) -> TLSError | None:
-    """The TLSError somewhere inside requests' and urllib3's exception wrappers."""
+def _behind(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception inside requests' and urllib3's wrappers of it."""
     seen: set[int] = set()
     stack: list[Any] = [exc]
     while stack:
@@ -150,11 +170,107 @@ def _tls_error_in(exc: BaseException) -> TLSError | None:
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, TLSError):
-            return item
+        yield item
         stack.extend(item.args)
         stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__])
-    return None
+
+
+def _tls_error_in(exc: BaseException) -> TLSError | None:
+    """The TLSError somewhere inside requests' and urllib3's exception wrappers."""
+    return next((e for e in _behind(exc) if isinstance(e, TLSError)), None)
+
+
+# -- redirects ---------------------------------------------------------------------------
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: the most bytes of a redirect's own body that are read (requests reads it whole)
+REDIRECT_BODY_LIMIT = 64 * 1024
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of ``url``, the port made explicit for http and https."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no origin matches it
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def _redirect_refusal(from_url: str, to_url: str) -> str | None:
+    """Why a redirect from ``from_url`` to ``to_url`` must not be followed, or None.
+
+    Followed: the same origin (scheme, host and port), and the upgrade from http to https
+    on the same host that Tomcat's ``redirectPort`` sends for Dogtag's CONFIDENTIAL
+    resources. Anything else would hand the session's cookies (and, over TLS, the client
+    certificate) to a server the caller did not name.
+    """
+    old, new = _origin(from_url), _origin(to_url)
+    if old == new:
+        return None
+    if old[0] == "https" and new[0] != "https":
+        return "it leaves https for an unencrypted connection"
+    if old[1] != new[1] or (old[0] == new[0] and old[2] != new[2]):
+        return "it points to another server (scheme, host and port are not the same)"
+    if old[0] == "http" and new[0] == "https":
+        return None
+    return f"it changes the scheme from {old[0]} to {new[0]}"
+
+
+class RedirectRefusedError(requests.exceptions.RequestException):
+    """The server redirected a request somewhere this connection does not follow.
+
+    ``url`` answered with the redirect; ``location`` is where it pointed. A
+    ``requests.exceptions.RequestException``, so ``except`` clauses written for requests'
+    errors match. (Upstream, with requests' defaults, followed it: up to 30 redirects to any
+    server, with the session's cookies, non-Secure ones in the clear over http, and the
+    client certificate offered to any https server.)
+    """
+
+    def __init__(self, url: str, location: str, why: str, response: Any = None) -> None:
+        self.url = url
+        self.location = location
+        super().__init__(
+            f"refused to follow the redirect from {url} to {location}: {why}, and following "
+            "it would take this connection's cookies and client certificate there (connect to "
+            "that server directly if it is meant)",
+            response=response, request=getattr(response, "request", None),
+        )
+
+
+class _PKISession(requests.Session):
+    """requests' Session, refusing to send a redirected request off the origin, and reading
+    at most ``REDIRECT_BODY_LIMIT`` bytes of a redirect's body.
+
+    requests builds each redirected request in ``resolve_redirects`` (and, for
+    ``allow_redirects=False``, only builds it as ``response.next``); a refused one is
+    marked there and refused when it would be sent, so that nothing leaves for the other
+    server and ``response.next`` stays available to callers who follow by hand.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        location = super().get_redirect_target(resp)
+        if location is not None and resp._content is False:  # type: ignore[attr-defined]
+            # requests reads a redirect's body whole before following it: keep to a little
+            try:
+                pki.responses.read_body(resp, REDIRECT_BODY_LIMIT)
+            except (pki.responses.ResponseTooLargeError, requests.RequestException):
+                resp._content = b""  # type: ignore[attr-defined]
+        return location
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        super().rebuild_auth(prepared_request, response)
+        why = _redirect_refusal(response.url, str(prepared_request.url))
+        if why is not None:
+            prepared_request._pki_refused = (response, why)  # type: ignore[attr-defined]
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        refused = getattr(request, "_pki_refused", None)
+        if refused is not None:
+            response, why = refused
+            raise RedirectRefusedError(response.url, str(request.url), why, response)
+        return super().send(request, **kwargs)
 
 
 class PKIConnection:
@@ -170,8 +286,17 @@ class PKIConnection:
     anchors from the database and connects without a client certificate (as the Java CLI
     does without ``-n``).
 
-    Creating a connection touches neither NSS nor the network; the TLS context is built at the
-    first HTTPS request and shared by every request afterwards, from any thread.
+    ``timeout`` (seconds, or ``(connect, read)``) replaces pki.conf's
+    ``PKI_CLIENT_CONNECT_TIMEOUT``/``PKI_CLIENT_READ_TIMEOUT`` (10 s and 60 s by default) for
+    every request of the connection, and a call's own ``timeout=`` replaces both for that
+    call; ``max_response_size`` (bytes) replaces ``PKI_CLIENT_MAX_RESPONSE_SIZE`` (4 MiB), the
+    most a resource client reads of a JSON body. Both are attributes too. A stalled server
+    raises requests' ``ConnectTimeout`` or ``ReadTimeout`` (``pki.responses
+    .ResponseBodyTimeout`` in the middle of a body), naming the server and the limit.
+
+    Creating a connection touches neither NSS nor the network; pki.conf, the NSS database and
+    the TLS context are read at the first request and shared by every request afterwards,
+    from any thread.
     """
 
     def __init__(
@@ -192,6 +317,8 @@ class PKIConnection:
         password_callback: PasswordCallback | None = None,
         conf: ConfSource | None = None,
         client_auth: bool = True,
+        timeout: TimeoutSpec | None = None,
+        max_response_size: int | None = None,
     ) -> None:
         self.protocol = protocol
         self.hostname = hostname
@@ -224,8 +351,12 @@ class PKIConnection:
         #: ``get_api_path()`` asked the server (set it to skip that request)
         self.api_path: str | None = None
         self._api_lock = threading.Lock()
+        self._settings: ConnectionSettings | None = None
+        self._settings_lock = threading.Lock()
+        self._timeout = timeout
+        self._max_response_size = _checked_size(max_response_size)
 
-        self.session = requests.Session()
+        self.session: requests.Session = _PKISession()
         self.session.trust_env = trust_env  # type: ignore[assignment]
         self.session.verify = self._verify
         self._adapter = self._new_adapter()
@@ -288,7 +419,66 @@ class PKIConnection:
         # A connection is meant to be shared by threads: keep up to POOL_SIZE TLS
         # connections alive per server instead of requests' 10, so that 16 threads do not
         # keep discarding (and re-handshaking) connections.
-        return PKIHTTPAdapter(self.get_ssl_context, pool_maxsize=self.POOL_SIZE)
+        # The adapter reaches the context through a weak reference: a bound method would
+        # make connection -> session -> adapter -> connection a cycle, and every dropped
+        # connection (its TLS context, OpenSSL objects and client key) would then wait for
+        # the cyclic garbage collector instead of going at once.
+        connection = weakref.ref(self)
+
+        def context() -> PKISSLContext:
+            alive = connection()
+            if alive is None:
+                raise PKIException("this adapter's PKIConnection no longer exists")
+            return alive.get_ssl_context()
+
+        return PKIHTTPAdapter(context, pool_maxsize=self.POOL_SIZE)
+
+    # -- timeouts and sizes --------------------------------------------------------------
+
+    def _connection_settings(self) -> ConnectionSettings:
+        """pki.conf's connection settings, read once (at the first request)."""
+        settings = self._settings
+        if settings is None:
+            with self._settings_lock:
+                if self._settings is None:
+                    self._settings = load_connection_settings(self._conf)
+                settings = self._settings
+        return settings
+
+    @property
+    def timeout(self) -> TimeoutSpec:
+        """What requests of this connection wait: ``(connect, read)`` seconds unless set to
+        something else (any ``timeout=`` that requests takes)."""
+        if self._timeout is not None:
+            return self._timeout
+        settings = self._connection_settings()
+        return (settings.connect_timeout, settings.read_timeout)
+
+    @timeout.setter
+    def timeout(self, value: TimeoutSpec | None) -> None:
+        """Set the connection's timeout; None goes back to pki.conf's."""
+        self._timeout = value
+
+    @property
+    def max_response_size(self) -> int:
+        """The most bytes a resource client reads of a JSON body."""
+        if self._max_response_size is not None:
+            return self._max_response_size
+        return self._connection_settings().max_response_size
+
+    @max_response_size.setter
+    def max_response_size(self, value: int | None) -> None:
+        """Set the limit; None goes back to pki.conf's."""
+        self._max_response_size = _checked_size(value)
+
+    def read_json(
+        self, response: requests.Response, decode: Callable[[Any], Any] | None = None
+    ) -> Any:
+        """The JSON of a response requested with ``stream=True``, read up to
+        ``max_response_size`` (see ``pki.responses.read_json``)."""
+        return pki.responses.read_json(
+            response, self.max_response_size, decode, timeout=_read_seconds(self.timeout)
+        )
 
     # -- the TLS context -----------------------------------------------------------------
 
@@ -344,21 +534,48 @@ class PKIConnection:
     def _url(self, path: str, use_root_uri: bool) -> str:
         return (self.rootURI if use_root_uri else self.serverURI) + path
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: TimeoutSpec | None = None,
+        stream: bool = False,
+        **kwargs: Any,
+    ) -> requests.Response:
         if url[:6].lower() == "https:":
             # Build (or fetch) the context here, so that configuration and NSS database
             # errors reach the caller as they are, not wrapped by requests.
             self.get_ssl_context()
+        if timeout is None:
+            timeout = self.timeout
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = self.session.request(method, url, timeout=timeout, stream=stream, **kwargs)
+        except requests.exceptions.Timeout as exc:
+            raise _timeout_error(exc, method, url, timeout) from exc
         except requests.exceptions.ConnectionError as exc:
             # a handshake failure (SSLError) or a TLS 1.3 alert read after it
             tls_error = _tls_error_in(exc)
             if tls_error is not None:
                 raise as_requests_ssl_error(tls_error, exc) from exc
+            if pki.responses.is_read_timeout(exc):  # requests reads the body in request()
+                raise pki.responses.body_timeout(exc, url, _read_seconds(timeout)) from exc
             raise
+        if stream and response.status_code >= 400:
+            # the error body, for handle_exceptions and callers, read within the limit
+            self._load_error_body(response, timeout)
         response.raise_for_status()
         return response
+
+    def _load_error_body(self, response: requests.Response, timeout: TimeoutSpec) -> None:
+        try:
+            pki.responses.read_body(
+                response, self.max_response_size, timeout=_read_seconds(timeout)
+            )
+        except pki.responses.ResponseTooLargeError:
+            response._content = b""  # too large to keep: the status still tells
+        finally:
+            response.close()
 
     def get(
         self,
@@ -367,12 +584,18 @@ class PKIConnection:
         params: Any = None,
         payload: Any = None,
         use_root_uri: bool = False,
-        timeout: float | tuple[float, float] | None = None,
+        timeout: TimeoutSpec | None = None,
+        *,
+        stream: bool = False,
     ) -> requests.Response:
-        """GET ``path`` (relative to the server URI); raises for HTTP errors."""
+        """GET ``path`` (relative to the server URI); raises for HTTP errors.
+
+        ``timeout`` None means the connection's (not "wait forever", as in requests).
+        ``stream=True`` leaves the body unread (see ``read_json``), except for HTTP errors.
+        """
         return self._send(
             "GET", self._url(path, use_root_uri), headers=headers, params=params,
-            data=payload, timeout=timeout,
+            data=payload, timeout=timeout, stream=stream,
         )
 
     def post(
@@ -382,12 +605,15 @@ class PKIConnection:
         headers: Mapping[str, str] | None = None,
         params: Any = None,
         use_root_uri: bool = False,
-        timeout: float | tuple[float, float] | None = None,
+        *,
+        timeout: TimeoutSpec | None = None,
+        stream: bool = False,
     ) -> requests.Response:
-        """POST ``payload`` to ``path``; raises for HTTP errors."""
+        """POST ``payload`` to ``path``; raises for HTTP errors (``timeout``, ``stream``: as
+        for ``get``)."""
         return self._send(
             "POST", self._url(path, use_root_uri), data=payload, headers=headers,
-            params=params, timeout=timeout,
+            params=params, timeout=timeout, stream=stream,
         )
 
     def put(
@@ -396,11 +622,15 @@ class PKIConnection:
         payload: Any,
         headers: Mapping[str, str] | None = None,
         use_root_uri: bool = False,
-        timeout: float | tuple[float, float] | None = None,
+        *,
+        timeout: TimeoutSpec | None = None,
+        stream: bool = False,
     ) -> requests.Response:
-        """PUT ``payload`` to ``path``; raises for HTTP errors."""
+        """PUT ``payload`` to ``path``; raises for HTTP errors (``timeout``, ``stream``: as
+        for ``get``)."""
         return self._send(
-            "PUT", self._url(path, use_root_uri), data=payload, headers=headers, timeout=timeout
+            "PUT", self._url(path, use_root_uri), data=payload, headers=headers,
+            timeout=timeout, stream=stream,
         )
 
     def patch(
@@ -409,12 +639,14 @@ class PKIConnection:
         payload: Any,
         headers: Mapping[str, str] | None = None,
         use_root_uri: bool = False,
-        timeout: float | tuple[float, float] | None = None,
+        *,
+        timeout: TimeoutSpec | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """PATCH ``payload`` to ``path`` (partial updates of users and groups)."""
         return self._send(
             "PATCH", self._url(path, use_root_uri), data=payload, headers=headers,
-            timeout=timeout,
+            timeout=timeout, stream=stream,
         )
 
     def delete(
@@ -422,11 +654,14 @@ class PKIConnection:
         path: str,
         headers: Mapping[str, str] | None = None,
         use_root_uri: bool = False,
-        timeout: float | tuple[float, float] | None = None,
+        *,
+        timeout: TimeoutSpec | None = None,
+        stream: bool = False,
     ) -> requests.Response:
-        """DELETE ``path``; raises for HTTP errors."""
+        """DELETE ``path``; raises for HTTP errors (``timeout``, ``stream``: as for ``get``)."""
         return self._send(
-            "DELETE", self._url(path, use_root_uri), headers=headers, timeout=timeout
+            "DELETE", self._url(path, use_root_uri), headers=headers, timeout=timeout,
+            stream=stream,
         )
 
     def close(self) -> None:
@@ -458,6 +693,68 @@ def _password_kwargs(
     return kwargs
 
 
+def _checked_size(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_response_size must be a number of bytes above 0, not {value!r}")
+    return value
+
+
+def _seconds_of(timeout: Any) -> tuple[float | None, float | None]:
+    """``(connect, read)`` seconds of a ``timeout=`` (None where it sets no number)."""
+    if isinstance(timeout, tuple) and len(timeout) == 2:
+        connect, read = timeout
+    else:
+        connect = read = timeout
+    return (
+        connect if isinstance(connect, (int, float)) else None,
+        read if isinstance(read, (int, float)) else None,
+    )
+
+
+def _read_seconds(timeout: Any) -> float | None:
+    return _seconds_of(timeout)[1]
+
+
+def _within(seconds: float | None) -> str:
+    return f"within {seconds:g} s" if seconds is not None else "in time"
+
+
+def _timeout_error(
+    exc: requests.exceptions.Timeout, method: str, url: str, timeout: Any
+) -> requests.exceptions.Timeout:
+    """requests' timeout error again, of the same class, saying which server did not answer
+    what, within how long, and which setting changes that."""
+    parts = urllib.parse.urlsplit(url)
+    server = f"{parts.scheme}://{parts.netloc}"
+    connect, read = _seconds_of(timeout)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        text = (
+            f"{server} did not accept the connection {_within(connect)} (connect timeout; "
+            "check the host and port, or raise timeout= or PKI_CLIENT_CONNECT_TIMEOUT)"
+        )
+    elif _handshake_timed_out(exc):
+        text = (
+            f"{server} accepted the connection but did not complete the TLS handshake "
+            f"{_within(connect)} (connect timeout; is it a TLS port? Raise timeout= or "
+            "PKI_CLIENT_CONNECT_TIMEOUT if it is only slow)"
+        )
+    else:
+        text = (
+            f"{server} did not answer {method} {parts.path or '/'} {_within(read)} (read "
+            "timeout; raise timeout= or PKI_CLIENT_READ_TIMEOUT if the server is slow)"
+        )
+    return type(exc)(text, request=exc.request, response=exc.response)
+
+
+def _handshake_timed_out(exc: BaseException) -> bool:
+    """Whether a PKISSLSocket handshake timed out somewhere behind ``exc``."""
+    return any(
+        isinstance(e, socket.timeout) and HANDSHAKE_TIMEOUT in str(e) for e in _behind(exc)
+    )
+
+
 _API_PATHS = {"v1": "rest", "v2": "v2"}
 
 
@@ -470,7 +767,8 @@ class PKIClient:
     (``v2`` for 11.6.0 and later, else ``v1``/``rest``); the ``get_*`` methods connect when
     needed. ``api_path`` may also be set by hand (FreeIPA's ``support_v2`` does, then calls
     ``info_client.get_info()``). ``set_client_auth`` takes PEM files, as upstream, or a
-    certificate from an NSS database.
+    certificate from an NSS database. ``timeout`` and ``max_response_size`` are the
+    connection's (see ``PKIConnection``).
     """
 
     def __init__(
@@ -480,6 +778,9 @@ class PKIClient:
         verify: bool | str | None = True,
         ca_bundle: str | Sequence[str] | None = None,
         api_version: str | None = None,
+        *,
+        timeout: TimeoutSpec | None = None,
+        max_response_size: int | None = None,
     ) -> None:
         self.url = urllib.parse.urlparse(url)
         if self.url.scheme not in ("http", "https") or not self.url.hostname:
@@ -501,12 +802,29 @@ class PKIClient:
             trust_env=trust_env,
             verify=verify,
             cert_paths=ca_bundle,
+            timeout=timeout,
+            max_response_size=max_response_size,
         )
-        self.info_client = pki.info.InfoClient(self)
+        self._info_client: pki.info.InfoClient | None = None
         self._connect_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"<PKIClient {urllib.parse.urlunparse(self.url)} api={self.api_path or '?'}>"
+
+    @property
+    def info_client(self) -> pki.info.InfoClient:
+        """An ``InfoClient`` of this client (upstream's attribute).
+
+        A new one on each access unless one was assigned: a client kept here would refer back
+        to this PKIClient, and the cycle would keep every dropped PKIClient, its connection,
+        TLS context and client key alive until the garbage collector runs (FreeIPA makes a
+        PKIClient for each call).
+        """
+        return self._info_client or pki.info.InfoClient(self)
+
+    @info_client.setter
+    def info_client(self, value: pki.info.InfoClient | None) -> None:
+        self._info_client = value
 
     def authenticate(self, username: str | None = None, password: str | None = None) -> None:
         """Use HTTP Basic authentication (when both are given)."""

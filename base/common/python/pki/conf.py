@@ -39,10 +39,15 @@ __all__ = [
     "KNOWN_NAMES",
     "ConfigError",
     "TLSSettings",
+    "ConnectionSettings",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "parse",
     "read_file",
     "load",
     "load_tls_settings",
+    "load_connection_settings",
 ]
 
 #: The files read by :func:`load`, in order (later wins). ``~`` means the user's home.
@@ -63,6 +68,9 @@ KNOWN_NAMES: tuple[str, ...] = (
     "PKI_CLIENT_CERT_NICKNAME",
     "PKI_CLIENT_PASSWORD_FILE",
     "PKI_CLIENT_SYSTEM_TRUST",
+    "PKI_CLIENT_CONNECT_TIMEOUT",
+    "PKI_CLIENT_READ_TIMEOUT",
+    "PKI_CLIENT_MAX_RESPONSE_SIZE",
 )
 
 DEFAULT_CLIENT_DATABASE = "~/.dogtag/nssdb"
@@ -180,7 +188,7 @@ class _Parser:
             self.exported.add(m.group())
             self.pos = end
         else:
-            word = text[start:].split(None, 1)[0]
+            word = re.split(f"[{_BLANKS}]", text[start:], maxsplit=1)[0]  # the parser's blanks
             if "=" in word and not word.startswith("="):
                 raise self._error(f"invalid variable name {word.split('=', 1)[0]!r}")
             raise self._error(
@@ -568,4 +576,86 @@ def load_tls_settings(
         client_password_file=_path(entries, "PKI_CLIENT_PASSWORD_FILE", env),
         use_system_trust=_boolean(entries, "PKI_CLIENT_SYSTEM_TRUST", True),
         client_database_configured=database_entry is not None,
+    )
+
+
+#: Seconds to wait for the TCP connection and the TLS handshake (see ConnectionSettings).
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Seconds the server may stay silent while the client waits for (more of) an answer.
+DEFAULT_READ_TIMEOUT = 60.0
+#: Bytes of a body the resource clients read before they give up parsing it as JSON.
+DEFAULT_MAX_RESPONSE_SIZE = 4 * 1024 * 1024
+_MIN_RESPONSE_SIZE = 1024
+_SECONDS_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}")
+_BYTES_RE = re.compile(r"[0-9]{1,18}")
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How long a connection waits and how much JSON it reads (``PKI_CLIENT_*`` names).
+
+    ``connect_timeout`` bounds the TCP connection and the TLS handshake; ``read_timeout``
+    bounds each wait for data from the server (headers or the next piece of a body), not
+    the whole transfer. ``max_response_size`` is the largest body, in bytes, that the
+    resource clients read and parse as JSON.
+
+    The defaults: 10 s is far more than a reachable server needs to accept a connection
+    and finish a handshake, even over a slow WAN; 60 s of silence covers Dogtag's slowest
+    ordinary answers (LDAP searches bounded by ``maxTime``, KRA key generation and
+    recovery) while still ending a hung call within a minute; 4 MiB holds thousands of
+    certificate entries in one page of a search (an entry is well under 1 KiB; Dogtag's
+    default page is 20), far above what Dogtag sends for one object, and small enough that
+    a hostile answer costs little memory.
+    """
+
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+
+
+def _seconds(entries: Mapping[str, _Entry], name: str, default: float) -> float:
+    entry = _setting(entries, name)
+    if entry is None:
+        return default
+    text = entry.value.strip()
+    value = float(text) if _SECONDS_RE.fullmatch(text) else 0.0
+    if not value > 0:
+        raise _invalid(name, entry, "not a number of seconds above 0, such as 10 or 2.5")
+    return value
+
+
+def _byte_count(entries: Mapping[str, _Entry], name: str, default: int) -> int:
+    entry = _setting(entries, name)
+    if entry is None:
+        return default
+    text = entry.value.strip()
+    if not _BYTES_RE.fullmatch(text):  # no sign, suffix, underscore or decimal point
+        raise _invalid(name, entry, "not a number of bytes, such as 4194304 (4 MiB)")
+    value = int(text)
+    if value < _MIN_RESPONSE_SIZE:
+        raise _invalid(name, entry, f"below the smallest accepted size, {_MIN_RESPONSE_SIZE}")
+    return value
+
+
+def load_connection_settings(
+    conf: ConfSource | None = None,
+    *,
+    files: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ConnectionSettings:
+    """Load the layers like :func:`load` and validate the connection settings.
+
+    ``PKI_CLIENT_CONNECT_TIMEOUT`` and ``PKI_CLIENT_READ_TIMEOUT`` are seconds (decimals
+    allowed, above 0), ``PKI_CLIENT_MAX_RESPONSE_SIZE`` is bytes (at least 1024); empty
+    values count as unset. Raises :class:`ConfigError` naming the variable, its value and
+    where it came from.
+    """
+    env = os.environ if environ is None else environ
+    entries = _load_entries(conf, files, env)
+    return ConnectionSettings(
+        connect_timeout=_seconds(entries, "PKI_CLIENT_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+        read_timeout=_seconds(entries, "PKI_CLIENT_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+        max_response_size=_byte_count(
+            entries, "PKI_CLIENT_MAX_RESPONSE_SIZE", DEFAULT_MAX_RESPONSE_SIZE
+        ),
     )

@@ -52,12 +52,12 @@ class FeatureClient(ResourceClient):
         """One feature; 404 ``ResourceNotFoundException`` for an unknown one."""
         if feature_id is None:
             raise ValueError("Feature ID must be specified")
-        return Feature.from_json(self._get_json(f"config/features/{feature_id}"))
+        return self._get_json(f"config/features/{feature_id}", decode=Feature.from_json)
 
     @pki.handle_exceptions()
     def list_features(self) -> FeatureCollection:
         """Every feature."""
-        return FeatureCollection.from_json(self._get_json("config/features"))
+        return self._get_json("config/features", decode=FeatureCollection.from_json)
 
 
 pki.encoder.NOTYPES["Feature"] = Feature

@@ -78,25 +78,27 @@ class GroupClient(ResourceClient):
         self, filter: str | None = None, start: int | None = None, size: int | None = None
     ) -> GroupCollection:
         """A page of groups; ``filter`` matches group names."""
-        body = self._get_json("admin/groups", {"filter": filter, "start": start, "size": size})
-        return GroupCollection.from_json(body)
+        params = {"filter": filter, "start": start, "size": size}
+        return self._get_json("admin/groups", params, decode=GroupCollection.from_json)
 
     @pki.handle_exceptions()
     def get_group(self, group_id: str) -> GroupData:
         """One group; 404 ``GroupNotFoundException`` for an unknown one."""
-        return GroupData.from_json(self._get_json(self._group(group_id)))
+        return self._get_json(self._group(group_id), decode=GroupData.from_json)
 
     @pki.handle_exceptions()
     def add_group(self, group_data: GroupData) -> GroupData:
         """Create a group (``group_id`` is required)."""
         if group_data is None or not group_data.group_id:
             raise ValueError("Group ID must be specified")
-        return GroupData.from_json(self._send_json("POST", "admin/groups", group_data))
+        return self._send_json("POST", "admin/groups", group_data, decode=GroupData.from_json)
 
     @pki.handle_exceptions()
     def modify_group(self, group_id: str, group_data: GroupData) -> GroupData:
         """Change the group's description (``""`` removes it)."""
-        return GroupData.from_json(self._send_json("PATCH", self._group(group_id), group_data))
+        return self._send_json(
+            "PATCH", self._group(group_id), group_data, decode=GroupData.from_json
+        )
 
     @pki.handle_exceptions()
     def remove_group(self, group_id: str) -> None:
@@ -113,14 +115,15 @@ class GroupClient(ResourceClient):
     ) -> GroupMemberCollection:
         """A page of the group's members."""
         params = {"filter": filter, "start": start, "size": size}
-        body = self._get_json(self._group(group_id, "/members"), params)
-        return GroupMemberCollection.from_json(body)
+        return self._get_json(
+            self._group(group_id, "/members"), params, decode=GroupMemberCollection.from_json
+        )
 
     @pki.handle_exceptions()
     def get_group_member(self, group_id: str, member_id: str) -> GroupMemberData:
         """One member of the group (user IDs match without regard to case)."""
         path = self._group(group_id, "/members/" + path_id(member_id, "Member ID"))
-        return GroupMemberData.from_json(self._get_json(path))
+        return self._get_json(path, decode=GroupMemberData.from_json)
 
     @pki.handle_exceptions()
     def add_group_member(self, group_id: str, member_id: str) -> GroupMemberData:

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import pki
-from pki.resource import JSONData, ResourceClient, Version, data, json_field, response_json
+from pki.resource import JSONData, ResourceClient, Version, data, json_field
 
 __all__ = ["Info", "InfoClient", "Version"]
 
@@ -58,14 +58,14 @@ class InfoClient(ResourceClient):
         paths = self._api_paths()
         for api_path in paths:
             try:
-                response = self._request("GET", "info", api_path=api_path)
+                info = self._get_json("info", api_path=api_path, decode=Info.from_json)
             except requests.exceptions.HTTPError as exc:
                 if getattr(exc.response, "status_code", None) != 404:
                     raise
                 logger.debug("No server info at /pki/%s/info", api_path)
                 continue
             self.api_path = api_path
-            return Info.from_json(response_json(response) or {})
+            return info
         tried = ", ".join(f"/pki/{p}/info" for p in paths)
         raise pki.PKIException(f"Unable to get PKI server info: {tried} not found", code=404)
 

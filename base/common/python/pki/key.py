@@ -39,6 +39,7 @@ from pki.resource import (
     decimal_id,
     hex_id,
     json_field,
+    object_decoder,
     path_id,
 )
 
@@ -589,7 +590,10 @@ class KeyClient(ResourceClient):
             if self.transport_cert_nick:
                 self.transport_cert = self._transport_cert_by_nick(self.transport_cert_nick)
             else:
-                encoded = (self._get_json("config/cert/transport") or {}).get("Encoded")
+                cert_data = self._get_json(
+                    "config/cert/transport", decode=object_decoder("the transport certificate")
+                )
+                encoded = cert_data.get("Encoded")
                 if not encoded:
                     raise pki.PKIException("The server sent no transport certificate")
                 self.transport_cert = pki.crypto.load_certificate(encoded)
@@ -625,21 +629,22 @@ class KeyClient(ResourceClient):
         params = list_keys_params(
             client_key_id, status, max_results, max_time, start, size, realm, owner
         )
-        return KeyInfoCollection.from_json(self._get_json("agent/keys", params))
+        return self._get_json("agent/keys", params, decode=KeyInfoCollection.from_json)
 
     @pki.handle_exceptions()
     def get_key_info(self, key_id: Any) -> KeyInfo:
         """The record of one key."""
         kid = hex_id(key_id, "Key ID")
-        return KeyInfo.from_json(self._get_json(f"agent/keys/{kid}"))
+        return self._get_json(f"agent/keys/{kid}", decode=KeyInfo.from_json)
 
     @pki.handle_exceptions()
     def get_active_key_info(self, client_key_id: str) -> KeyInfo:
         """The record of the active key archived under ``client_key_id``."""
         if client_key_id is None:
             raise TypeError("Client Key ID must be specified")
-        return KeyInfo.from_json(
-            self._get_json("agent/keys/active/" + path_id(client_key_id, "Client Key ID"))
+        return self._get_json(
+            "agent/keys/active/" + path_id(client_key_id, "Client Key ID"),
+            decode=KeyInfo.from_json,
         )
 
     @pki.handle_exceptions()
@@ -669,15 +674,15 @@ class KeyClient(ResourceClient):
             request_state, request_type, client_key_id, start, page_size, max_results,
             max_time, realm,
         )
-        return KeyRequestInfoCollection.from_json(
-            self._get_json("agent/keyrequests", params)
+        return self._get_json(
+            "agent/keyrequests", params, decode=KeyRequestInfoCollection.from_json
         )
 
     @pki.handle_exceptions()
     def get_request_info(self, request_id: Any) -> KeyRequestInfo:
         """The state of one key request."""
         rid = decimal_id(request_id, "Request ID")
-        return KeyRequestInfo.from_json(self._get_json(f"agent/keyrequests/{rid}"))
+        return self._get_json(f"agent/keyrequests/{rid}", decode=KeyRequestInfo.from_json)
 
     def _act(self, request_id: Any, action: str) -> None:
         rid = decimal_id(request_id, "Request ID")
@@ -703,8 +708,9 @@ class KeyClient(ResourceClient):
         """Submit an archival, recovery or key-generation request."""
         if request is None:
             raise TypeError("Request must be specified")
-        body = self._send_json("POST", "agent/keyrequests", request)
-        return KeyRequestResponse.from_json(body or {})
+        return self._send_json(
+            "POST", "agent/keyrequests", request, decode=KeyRequestResponse.from_json
+        )
 
     # -- generation --------------------------------------------------------------------------
 
@@ -896,7 +902,7 @@ class KeyClient(ResourceClient):
         """POST a ``KeyRecoveryRequest`` to ``agent/keys/retrieve``; the wrapped secret back."""
         if data is None:
             raise TypeError("Key Recovery Request must be specified")
-        return Key(KeyData.from_json(self._send_json("POST", "agent/keys/retrieve", data) or {}))
+        return Key(self._send_json("POST", "agent/keys/retrieve", data, decode=KeyData.from_json))
 
     @pki.handle_exceptions()
     def retrieve_key(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import pki
 import pki.account
@@ -32,8 +32,8 @@ from pki.resource import (
     ResourceClient,
     as_list,
     data,
+    expect_object,
     json_field,
-    response_json,
 )
 
 __all__ = [
@@ -335,7 +335,7 @@ class PolicySetList(_Named):
         if attr_list is None:
             return None
         ret = cls()
-        legacy_sets = as_list(attr_list.get("PolicySet"))
+        legacy_sets = as_list(expect_object(attr_list, cls.__name__).get("PolicySet"))
         if set(attr_list) == {"PolicySet"} and all(
             isinstance(s, dict) and "value" in s for s in legacy_sets
         ):
@@ -452,12 +452,21 @@ class ProfileClient(ResourceClient):
         self.account_client = pki.account.AccountClient(parent, subsystem=self.subsystem_name)
 
     def _in_session(
-        self, method: str, resource: str, payload: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        resource: str,
+        payload: Any = None,
+        params: dict[str, Any] | None = None,
+        *,
+        decode: Callable[[Any], Any] | None = None,
     ) -> Any:
-        """One request between ``login()`` and ``logout()`` (logout also after a failure)."""
+        """One request between ``login()`` and ``logout()`` (logout also after a failure):
+        the response, or with ``decode`` its JSON decoded (as ``_send_json``)."""
         self.account_client.login()
         try:
-            return self._request(method, resource, payload, params)
+            if decode is None:
+                return self._request(method, resource, payload, params)
+            return self._send_json(method, resource, payload, params, decode=decode)
         finally:
             self.account_client.logout()
 
@@ -480,18 +489,18 @@ class ProfileClient(ResourceClient):
             "start": start, "size": size, "visible": visible, "enable": enable,
             "enableBy": enable_by,
         }
-        response = self._in_session("GET", "profiles", params=params)
-        return ProfileDataInfoCollection.from_json(response_json(response) or {})
+        return self._in_session(
+            "GET", "profiles", params=params, decode=ProfileDataInfoCollection.from_json
+        )
 
     @pki.handle_exceptions()
     def get_profile(self, profile_id: str, raw: bool = False) -> Any:
         """The profile as a ``Profile``, or (``raw=True``) its ``key=value`` configuration."""
         if profile_id is None:
             raise ValueError("Profile ID must be specified.")
-        response = self._in_session("GET", f"profiles/{profile_id}" + ("/raw" if raw else ""))
         if raw:
-            return response.text
-        return Profile.from_json(response_json(response))
+            return self._in_session("GET", f"profiles/{profile_id}/raw").text
+        return self._in_session("GET", f"profiles/{profile_id}", decode=Profile.from_json)
 
     def _modify_profile_state(self, profile_id: str, action: str) -> None:
         if profile_id is None:
@@ -513,8 +522,7 @@ class ProfileClient(ResourceClient):
             raise ValueError("No ProfileData specified")
         if raw:
             return self._in_session("POST", "profiles/raw", profile_data).text
-        response = self._in_session("POST", "profiles", profile_data)
-        return Profile.from_json(response_json(response))
+        return self._in_session("POST", "profiles", profile_data, decode=Profile.from_json)
 
     def _send_profile_modify(
         self, profile_data: Any, profile_id: str | None = None, raw: bool = False
@@ -527,8 +535,9 @@ class ProfileClient(ResourceClient):
             raise ValueError("Profile Id is not specified.")
         if raw:
             return self._in_session("PUT", f"profiles/{profile_id}/raw", profile_data).text
-        response = self._in_session("PUT", f"profiles/{profile_id}", profile_data)
-        return Profile.from_json(response_json(response))
+        return self._in_session(
+            "PUT", f"profiles/{profile_id}", profile_data, decode=Profile.from_json
+        )
 
     @pki.handle_exceptions()
     def create_profile(self, profile_data: Any, raw: bool = False) -> Any:

@@ -18,6 +18,12 @@ that plumbing once:
 - ID parsing, query parameters without ``None`` values, JSON decoding, and ``Version`` (the
   tuple upstream keeps as ``pki.info.Version``).
 
+JSON bodies are read through the connection within its ``max_response_size``
+(``pki.responses``), and the decoders check the shape of what they get: a list where an
+object belongs (or anything else a data class cannot hold) raises
+``pki.UnexpectedResponseError``, a ``PKIException`` and a ``ValueError``, saying what arrived
+instead of an ``AttributeError`` (or, for a collection, an empty page).
+
 Nothing here imports requests: ``pki.client`` is imported when a client is built, which the
 client modules have done already (as upstream, ``import pki.cert`` imports ``pki.client``).
 """
@@ -28,6 +34,7 @@ import copy
 import dataclasses
 import json
 import logging
+import reprlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, TypeVar, overload
 from urllib.parse import quote
@@ -61,12 +68,15 @@ __all__ = [
     "decimal_id",
     "dump_json",
     "entries_of",
+    "expect_object",
+    "object_decoder",
     "hex_id",
     "json_field",
     "parse_id",
     "path_id",
     "resolve_parent",
     "response_json",
+    "wrong_shape",
 ]
 
 logger = logging.getLogger(__name__)
@@ -104,10 +114,14 @@ def clean_params(params: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def response_json(response: Any) -> Any:
-    """The JSON body of a response, or None when it has none (204, empty body)."""
+    """The JSON body of a response already read (not ``stream=True``), or None when it has
+    none (204, empty body); a body that is not JSON raises
+    ``pki.responses.ResponseNotJSONError`` saying what arrived."""
     if getattr(response, "status_code", None) == 204 or not getattr(response, "content", b"x"):
         return None
-    return response.json()
+    import pki.responses  # deferred: it imports requests, which this module does not
+
+    return pki.responses.decode_json(response.content, response)
 
 
 def dump_json(obj: Any) -> str:
@@ -117,14 +131,52 @@ def dump_json(obj: Any) -> str:
     return json.dumps(obj, cls=pki.encoder.CustomTypeEncoder, sort_keys=True)
 
 
-def entries_of(json_value: Any) -> list[Any]:
-    """The items of a ``{"total", "entries"}`` collection (``entries`` absent, one object or a
-    list); a bare JSON array is its own items."""
-    if isinstance(json_value, list):
-        return json_value
-    if isinstance(json_value, dict):
-        return as_list(json_value.get("entries"))
-    return []
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, with a short view of it, for error messages."""
+    kinds = {dict: "a JSON object", list: "a JSON array", str: "a JSON string",
+             bool: "a JSON boolean", int: "a JSON number", float: "a JSON number"}
+    kind = kinds.get(type(value), type(value).__name__)
+    return "null" if value is None else f"{kind} {_SHORT.repr(value)}"
+
+
+def wrong_shape(owner: str, expected: str, value: Any) -> pki.UnexpectedResponseError:
+    """The error for a JSON value ``owner`` cannot hold (``expected`` is what it takes)."""
+    return pki.UnexpectedResponseError(
+        f"{owner} cannot be read from {_kind(value)}", expected=expected
+    )
+
+
+def expect_object(value: Any, owner: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else the error saying ``owner`` needs one."""
+    if not isinstance(value, dict):
+        raise wrong_shape(owner, f"a JSON object for {owner}", value)
+    return value
+
+
+def object_decoder(owner: str) -> Callable[[Any], dict[str, Any]]:
+    """A ``decode`` for ``_get_json``/``_send_json`` that takes any JSON object (``owner``
+    names what it is in errors)."""
+
+    def decode(value: Any) -> dict[str, Any]:
+        return expect_object(value, owner)
+
+    decode.__qualname__ = owner
+    return decode
+
+
+def entries_of(json_value: Any, owner: str = "a collection") -> list[Any]:
+    """The items of a ``{"total", "entries"}`` collection: ``entries`` absent (Dogtag leaves
+    an empty list out), one object or a list. Anything but an object raises."""
+    entries = expect_object(json_value, owner).get("entries")
+    if entries is not None and not isinstance(entries, (list, dict)):
+        raise wrong_shape(owner, f"a list of entries for {owner}", entries)
+    return as_list(entries)
 
 
 # --- IDs -----------------------------------------------------------------------------------
@@ -314,6 +366,21 @@ def _decode(spec: _FieldSpec, value: Any) -> Any:
     return spec.item.from_json(value)
 
 
+def _decode_field(owner: str, key: str, spec: _FieldSpec, value: Any) -> Any:
+    """A field's value from JSON; what its decoder refuses becomes a shape error."""
+    try:
+        return _decode(spec, value)
+    except pki.UnexpectedResponseError as exc:
+        raise pki.UnexpectedResponseError(
+            f"{owner}.{key}: {exc.problem}", expected=exc.expected
+        ) from exc
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise pki.UnexpectedResponseError(
+            f"{owner}.{key} cannot be read from {_kind(value)} ({exc})",
+            expected=f"the {key} of {owner} as the server writes it",
+        ) from exc
+
+
 def _encode(value: Any) -> Any:
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
@@ -373,17 +440,28 @@ class JSONData:
         return obj
 
     def load_json(self, attr_list: dict[str, Any]) -> None:
-        """Set this object's fields (and extra attributes) from a JSON object."""
+        """Set this object's fields (and extra attributes) from a JSON object.
+
+        Anything but an object, or a field value its decoder cannot take, raises
+        ``pki.UnexpectedResponseError`` naming the class and the field.
+        """
+        owner = type(self).__name__
         schema = self._schema()
         read_as: dict[str, str] = {}
-        for key, value in attr_list.items():
+        for key, value in expect_object(attr_list, owner).items():
             known = schema.by_json_name.get(key)
             if known is not None:
                 name, spec = known
-                setattr(self, name, _decode(spec, value))
+                setattr(self, name, _decode_field(owner, key, spec, value))
                 read_as[name] = key
-            elif key.isidentifier() and not key.startswith("_") and not hasattr(type(self), key):
-                setattr(self, key, copy.deepcopy(value))
+            elif (
+                isinstance(key, str) and key.isidentifier() and not key.startswith("_")
+                and not hasattr(type(self), key)
+            ):
+                try:
+                    setattr(self, key, copy.deepcopy(value))
+                except RecursionError:
+                    raise wrong_shape(f"{owner}.{key}", "JSON nested less deeply", value) from None
         # what to_json needs to write the object back as it came: the spelling of each field,
         # and which (empty) lists were not there at all
         self._json_read_as = read_as
@@ -450,14 +528,21 @@ class DataCollection(Generic[_T]):
 
     @classmethod
     def from_json(cls, json_value: Any) -> Any:
+        """A page from ``{"total", "entries", "Link"}`` (or, for ``bare_array``
+        collections, a JSON array; one object is one item). None is an empty page; any
+        other shape raises ``pki.UnexpectedResponseError``."""
         ret = cls()
+        if json_value is None:
+            return ret
+        owner = cls.__name__
         if cls.bare_array:
+            if not isinstance(json_value, (list, dict)):
+                raise wrong_shape(owner, f"a JSON array for {owner}", json_value)
             entries = as_list(json_value)
         else:
-            entries = entries_of(json_value)
-            if isinstance(json_value, dict):
-                ret.total = json_value.get("total")
-                ret.links = as_list(json_value.get("Link"))
+            entries = entries_of(json_value, owner)
+            ret.total = json_value.get("total")
+            ret.links = as_list(json_value.get("Link"))
         parsed = (cls.item_type.from_json(entry) for entry in entries)
         ret.items.extend(item for item in parsed if item is not None)
         return ret
@@ -557,11 +642,17 @@ class ResourceClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         api_path: str | None = None,
+        *,
+        stream: bool = False,
     ) -> Any:
-        """Send one request; returns the requests Response (HTTP errors already raised)."""
+        """Send one request; returns the requests Response (HTTP errors already raised).
+
+        ``stream=True`` leaves a successful body unread, for ``connection.read_json``.
+        """
         path, root = self.resource_path(resource, api_path)
         logger.debug("%s %s", method, path)
         kwargs: dict[str, Any] = {"use_root_uri": True} if root else {}
+        kwargs["stream"] = stream
         headers = dict(self.headers if headers is None else headers)
         if payload is not None and not isinstance(payload, (str, bytes)):
             payload = dump_json(payload)
@@ -580,9 +671,22 @@ class ResourceClient:
             return conn.delete(path, headers, **kwargs)
         raise ValueError(f"unsupported HTTP method {method}")
 
-    def _get_json(self, resource: str, params: dict[str, Any] | None = None) -> Any:
-        """GET ``resource`` and decode its JSON body."""
-        return response_json(self._request("GET", resource, params=params))
+    def _get_json(
+        self,
+        resource: str,
+        params: dict[str, Any] | None = None,
+        *,
+        decode: Callable[[Any], _T] | None = None,
+        headers: dict[str, str] | None = None,
+        api_path: str | None = None,
+    ) -> Any:
+        """GET ``resource`` and read its JSON body (within the connection's
+        ``max_response_size``); with ``decode`` (a data class's ``from_json``), its result,
+        shape errors saying what the server sent."""
+        response = self._request(
+            "GET", resource, params=params, headers=headers, api_path=api_path, stream=True
+        )
+        return self.connection.read_json(response, decode)
 
     def _send_json(
         self,
@@ -590,6 +694,10 @@ class ResourceClient:
         resource: str,
         payload: Any = None,
         params: dict[str, Any] | None = None,
+        *,
+        decode: Callable[[Any], _T] | None = None,
     ) -> Any:
-        """POST/PUT/PATCH ``payload`` (a data object, dict or text) and decode the answer."""
-        return response_json(self._request(method, resource, payload, params))
+        """POST/PUT/PATCH ``payload`` (a data object, dict or text) and read the answer as
+        ``_get_json`` does (no body: None, unless ``decode`` wants one)."""
+        response = self._request(method, resource, payload, params, stream=True)
+        return self.connection.read_json(response, decode)

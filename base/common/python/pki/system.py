@@ -20,7 +20,14 @@ from typing import Any
 import pki
 import pki.client
 import pki.encoder
-from pki.resource import ResourceClient, as_list, path_id, resolve_parent, response_json
+from pki.resource import (
+    ResourceClient,
+    as_list,
+    expect_object,
+    path_id,
+    resolve_parent,
+    wrong_shape,
+)
 
 __all__ = [
     "SYSTEM_TYPE",
@@ -71,6 +78,7 @@ class SecurityDomainHost:
     def from_json(cls, json_value: dict[str, Any]) -> SecurityDomainHost:
         """A host from 10.2+ JSON (``id``) or 10.1 JSON (``@id``)."""
         host = cls()
+        json_value = expect_object(json_value, cls.__name__)
         host.id = json_value.get("id", json_value.get("@id"))
         for name in _HOST_FIELDS:
             if name in json_value:
@@ -105,6 +113,7 @@ class SecurityDomainSubsystem:
     def from_json(cls, json_value: dict[str, Any]) -> SecurityDomainSubsystem:
         """10.8+ (``hosts`` map), 10.2 (``id`` + ``Host`` list) or 10.1 (``@id``) JSON."""
         subsystem = cls()
+        json_value = expect_object(json_value, cls.__name__)
         subsystem.id = json_value.get("id", json_value.get("@id"))
         subsystem.hosts = _by_id(json_value, "hosts", "Host", SecurityDomainHost)
         return subsystem
@@ -130,8 +139,9 @@ class DomainInfo:
     def from_json(cls, json_value: dict[str, Any]) -> DomainInfo:
         """10.8+ (``id`` + ``subsystems`` map), 10.2 (``Subsystem`` list) or 10.1
         (``DomainInfo`` wrapper with ``@id``) JSON."""
+        json_value = expect_object(json_value, cls.__name__)
         if "DomainInfo" in json_value:
-            json_value = json_value["DomainInfo"]
+            json_value = expect_object(json_value["DomainInfo"], cls.__name__)
         info = cls()
         info.id = json_value.get("id", json_value.get("@id"))
         info.subsystems = _by_id(json_value, "subsystems", "Subsystem", SecurityDomainSubsystem)
@@ -148,6 +158,13 @@ def _by_id(json_value: dict[str, Any], map_key: str, list_key: str, cls: Any) ->
     return {str(obj.id): obj for obj in objects}
 
 
+def _hosts(json_value: Any) -> list[SecurityDomainHost]:
+    """The hosts of ``GET securityDomain/hosts``: a JSON array of them."""
+    if not isinstance(json_value, list):
+        raise wrong_shape("the security domain's hosts", "a JSON array of hosts", json_value)
+    return [SecurityDomainHost.from_json(host) for host in json_value]
+
+
 class InstallToken:
     """A security-domain install token (``token``)."""
 
@@ -159,7 +176,7 @@ class InstallToken:
 
     @classmethod
     def from_json(cls, json_value: dict[str, Any]) -> InstallToken:
-        if not json_value.get("token"):
+        if not expect_object(json_value, cls.__name__).get("token"):
             raise pki.PKIException("The server's answer holds no install token")
         install_token = cls()
         install_token.token = json_value["token"]
@@ -186,8 +203,9 @@ class SecurityDomainClient(ResourceClient):
     def get_domain_info(self) -> DomainInfo:
         """The domain and its hosts (anonymous)."""
         accept = {"Accept": "application/json"}
-        body = response_json(self._request("GET", "securityDomain/domainInfo", headers=accept))
-        return DomainInfo.from_json(body or {})
+        return self._get_json(
+            "securityDomain/domainInfo", headers=accept, decode=DomainInfo.from_json
+        )
 
     def get_old_domain_info(self) -> DomainInfo:
         """The domain's name from the legacy servlet (``/ca/admin/ca/getDomainXML``), for
@@ -207,20 +225,18 @@ class SecurityDomainClient(ResourceClient):
         """An install token for ``hostname`` to join as ``subsystem`` (``CA``, ``KRA``...);
         the caller must be an Enterprise <subsystem> Administrator."""
         params = {"hostname": hostname, "subsystem": subsystem}
-        body = response_json(
-            self._request("GET", "securityDomain/installToken", params=params, headers={})
+        return self._get_json(
+            "securityDomain/installToken", params, headers={}, decode=InstallToken.from_json
         )
-        return InstallToken.from_json(body or {})
 
     def get_hosts(self) -> list[SecurityDomainHost]:
         """The domain's hosts (anonymous; the Java client's ``getHosts``)."""
-        body = response_json(self._request("GET", "securityDomain/hosts"))
-        return [SecurityDomainHost.from_json(host) for host in body or []]
+        return self._get_json("securityDomain/hosts", decode=_hosts)
 
     def get_host(self, host_id: str) -> SecurityDomainHost:
         """One host, by its ID ``"<TYPE> <hostname> <secure port>"`` (Java's ``getHost``)."""
         path = "securityDomain/hosts/" + path_id(host_id, "Host ID")
-        return SecurityDomainHost.from_json(response_json(self._request("GET", path)))
+        return self._get_json(path, decode=SecurityDomainHost.from_json)
 
     def add_host(self, host: SecurityDomainHost | dict[str, Any]) -> None:
         """Add (or replace) a host (Java's ``addHost``: ``PUT .../hosts``); needs a
@@ -281,11 +297,11 @@ class SystemConfigClient(ResourceClient):
 
     def createRequestID(self, request: CertificateSetupRequest) -> Any:  # noqa: N802
         """Create a certificate request ID; returns the server's JSON (``SystemCertData``)."""
-        return response_json(self._request("POST", "installer/createRequestID", request))
+        return self._send_json("POST", "installer/createRequestID", request)
 
     def createCertID(self, request: CertificateSetupRequest) -> Any:  # noqa: N802
         """Create a certificate ID; returns the server's JSON (``SystemCertData``)."""
-        return response_json(self._request("POST", "installer/createCertID", request))
+        return self._send_json("POST", "installer/createCertID", request)
 
 
 class SystemStatusClient:

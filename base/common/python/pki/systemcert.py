@@ -30,7 +30,7 @@ class SystemCertClient(ResourceClient):
         super().__init__(parent, subsystem)
 
     def _system_cert(self, name: str) -> pki.cert.CertData:
-        cert_data = pki.cert.CertData.from_json(self._get_json(f"config/cert/{name}") or {})
+        cert_data = self._get_json(f"config/cert/{name}", decode=pki.cert.CertData.from_json)
         if not cert_data.encoded:
             raise pki.PKIException(f"The server sent no {name} certificate")
         cert_data.binary = pki.encoder.decode_cert(_pem_body(cert_data.encoded))

@@ -23,7 +23,6 @@ from pki.resource import (
     data,
     json_field,
     path_id,
-    response_json,
 )
 
 __all__ = [
@@ -130,20 +129,22 @@ class UserClient(ResourceClient):
     @pki.handle_exceptions()
     def get_user(self, user_id: str) -> UserData:
         """One user; 404 ``UserNotFoundException`` for an unknown one."""
-        return UserData.from_json(self._get_json(self._user(user_id)))
+        return self._get_json(self._user(user_id), decode=UserData.from_json)
 
     @pki.handle_exceptions()
     def add_user(self, user_data: UserData) -> UserData:
         """Create a user (``user_id`` and ``full_name`` are required)."""
         if user_data is None or not user_data.user_id:
             raise ValueError("User ID must be specified")
-        return UserData.from_json(self._send_json("POST", "admin/users", user_data))
+        return self._send_json("POST", "admin/users", user_data, decode=UserData.from_json)
 
     @pki.handle_exceptions()
     def modify_user(self, user_id: str, user_data: UserData) -> UserData:
         """Change the fields set in ``user_data`` (full name, e-mail, password, phone,
         state); the others stay as they are."""
-        return UserData.from_json(self._send_json("PATCH", self._user(user_id), user_data))
+        return self._send_json(
+            "PATCH", self._user(user_id), user_data, decode=UserData.from_json
+        )
 
     @pki.handle_exceptions()
     def remove_user(self, user_id: str) -> None:
@@ -155,14 +156,16 @@ class UserClient(ResourceClient):
         self, user_id: str, start: int | None = None, size: int | None = None
     ) -> UserCertCollection:
         """A page of the user's certificates."""
-        body = self._get_json(self._user(user_id, "/certs"), {"start": start, "size": size})
-        return UserCertCollection.from_json(body)
+        return self._get_json(
+            self._user(user_id, "/certs"), {"start": start, "size": size},
+            decode=UserCertCollection.from_json,
+        )
 
     @pki.handle_exceptions()
     def get_user_cert(self, user_id: str, cert_id: str) -> UserCertData:
         """One certificate of the user (``cert_id`` as ``find_user_certs`` lists it)."""
         path = self._user(user_id, "/certs/" + path_id(cert_id, "Certificate ID"))
-        return UserCertData.from_json(self._get_json(path))
+        return self._get_json(path, decode=UserCertData.from_json)
 
     @pki.handle_exceptions()
     def add_user_cert(self, user_id: str, cert: UserCertData | str | bytes) -> UserCertData:
@@ -196,8 +199,10 @@ class UserClient(ResourceClient):
     ) -> UserMembershipCollection:
         """The groups the user belongs to (a page)."""
         params = {"filter": filter, "start": start, "size": size}
-        body = self._get_json(self._user(user_id, "/memberships"), params)
-        return UserMembershipCollection.from_json(body)
+        return self._get_json(
+            self._user(user_id, "/memberships"), params,
+            decode=UserMembershipCollection.from_json,
+        )
 
     @pki.handle_exceptions()
     def add_user_membership(self, user_id: str, group_id: str) -> UserMembershipData:
@@ -205,8 +210,7 @@ class UserClient(ResourceClient):
         group = str(group_id or "")
         if not group:
             raise ValueError("Group ID must be specified")
-        response = self._request("POST", self._user(user_id, "/memberships"), group)
-        body = response_json(response)
+        body = self._send_json("POST", self._user(user_id, "/memberships"), group)
         if body:
             return UserMembershipData.from_json(body)
         return UserMembershipData(group, str(user_id))

@@ -33,12 +33,15 @@ from pki.tls.diagnosis import Failure, HandshakeRecord, explain, reasons_of
 from pki.tls.errors import TLSError
 from pki.tls.sessions import SessionCache
 
-__all__ = ["PKISSLSocket", "SocketOwner", "MAKEFILE_BUFFER", "WRITE_CHUNK"]
+__all__ = ["PKISSLSocket", "SocketOwner", "HANDSHAKE_TIMEOUT", "MAKEFILE_BUFFER", "WRITE_CHUNK"]
 
 #: buffer of ``makefile()`` objects: a few 16 KiB TLS records per refill
 MAKEFILE_BUFFER = 65536
 #: most bytes handed to OpenSSL per write; the socket timeout applies to each such chunk
 WRITE_CHUNK = 1 << 20
+#: the text of the ``socket.timeout`` a stalled handshake raises (pki.client looks for it
+#: to say "the handshake", not "the answer", did not come)
+HANDSHAKE_TIMEOUT = "The TLS handshake timed out"
 
 
 class SocketOwner(Protocol):
@@ -151,9 +154,9 @@ class PKISSLSocket:
                 self._conn.do_handshake()
                 break
             except SSL.WantReadError:
-                deadline = self._wait(False, deadline)
+                deadline = self._wait(False, deadline, HANDSHAKE_TIMEOUT)
             except SSL.WantWriteError:
-                deadline = self._wait(True, deadline)
+                deadline = self._wait(True, deadline, HANDSHAKE_TIMEOUT)
             except SSL.Error as exc:  # a failed handshake is a TLS error, whatever broke
                 raise self._failed("handshake", exc) from None
         self._store_session()
@@ -200,9 +203,12 @@ class PKISSLSocket:
 
     # -- I/O -----------------------------------------------------------------------------
 
-    def _wait(self, for_write: bool, deadline: float | None) -> float:
+    def _wait(
+        self, for_write: bool, deadline: float | None, what: str = "The TLS operation timed out"
+    ) -> float:
         """Wait until the socket is readable (writable); returns the deadline, computed on
-        the first wait of an operation from the socket's timeout (inf: none)."""
+        the first wait of an operation from the socket's timeout (inf: none). ``what`` is
+        the text of the ``socket.timeout`` raised when it passes."""
         if deadline is None:
             timeout = self._sock.gettimeout()
             deadline = float("inf") if timeout is None else time.monotonic() + timeout
@@ -213,7 +219,7 @@ class PKISSLSocket:
             return deadline
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not poller.poll(remaining * 1000):
-            raise socket.timeout("The TLS operation timed out")
+            raise socket.timeout(what)
         return deadline
 
     def _read_failed(self, exc: SSL.Error) -> int:
