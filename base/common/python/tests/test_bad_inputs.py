@@ -18,9 +18,11 @@ W wrong such as "wrong password" for an empty file); ``now``: S specific in the 
 the CLI, S* specific in the CLI but generic in the library (requests' and urllib3's own
 texts, or ``pki.resource.parse_id``'s for a negative ID), G generic in both.
 
-Totals for these 79 rows: before, 53 specific, 15 generic, 11 wrong; now, 70 specific in both
+Totals for these 96 rows: before, 55 specific, 18 generic, 23 wrong; now, 87 specific in both
 the library and the CLI, 8 specific in the CLI only (S*), 1 generic (an unknown cipher name:
-``pki.tls.config`` says it is not supported without saying what is).
+``pki.tls.config`` says it is not supported without saying what is). Rows 80 to 96 name tests
+in other modules (``MODULE::TEST``); the TLS alerts of ``test_faults::test_tls_alert`` are the
+same errors as rows of the TLS group above.
 
       #  test                                          library exception                exit was now
     ------------------------------------------------------------------------------------------------
@@ -277,15 +279,75 @@ the library and the CLI, 8 specific in the CLI only (S*), 1 generic (an unknown 
            ERROR: argument -P: invalid choice: 'ftp' (choose from 'http', 'https') (see 'pki
            --help')
 
-    --- responses, redirects, timeouts, restarts and TLS alerts (helper F1, issue 12) ---
-    (F1's rows go here: non-JSON bodies, HTML 401, unknown ClassName, wrong JSON shape,
-    oversized and truncated bodies, stalls, redirects, restarts, TLS alerts)
+    --- responses, redirects, timeouts and faults (tests in other modules: MODULE::TEST) ---
+    URL is the server's address; the library texts are checked in those tests, the CLI lines
+    in test_responses::test_cli_lines and test_timeouts_redirects' CLI tests.
+
+     80  test_responses::test_html_where_json_is_expected     ResponseNotJSONError   1    G   S
+           ERROR: not JSON (Expecting value: line 1 column 1 (char 0)): expected JSON for
+           CertData; the server sent HTTP 200 (text/html, 46 bytes) for URL/ca/v2/certs/0x1,
+           starting b'<html>...'
+     81  test_responses::test_no_body_where_json_is_expected  ResponseNotJSONError   1    W   S
+           ERROR: no body: expected JSON for CertData; the server sent HTTP 200
+           (application/json, 0 bytes) for URL/ca/v2/certs/0x1
+     82  test_responses::test_json_cut_short                  ResponseNotJSONError   1    G   S
+           ERROR: the JSON ends early (Unterminated string starting at: ...): expected JSON
+           for CertData; ...
+     83  test_responses::test_body_shorter_than_its_content_length
+                                                              TruncatedResponseError 1    G   S
+           ERROR: the connection ended before the whole body arrived (Connection broken:
+           IncompleteRead(12 bytes read, 988 more expected)): expected JSON for CertData; ...
+     84  test_responses::test_limit_per_connection_and_from_pki_conf
+                                                              ResponseTooLargeError  1    W   S
+           ERROR: the body is larger than the 4194304 bytes this connection reads (...; raise
+           max_response_size= or PKI_CLIENT_MAX_RESPONSE_SIZE if such answers are expected): ...
+     85  test_faults::test_50_mb_body_keeps_memory_bounded    ResponseTooLargeError  1    W   S
+           (as 84; 50 MB of non-JSON, client peak RSS bounded by the limit)
+     86  test_responses::test_html_401_is_requests_http_error requests HTTPError     1    S   S
+           ERROR: HTTP 401 <reason> for URL/ca/v2/certs/0x1 (this command needs an
+           authenticated user: pass -n NICKNAME or -u USER)
+     87  test_responses::test_unknown_class_name_is_requests_http_error
+                                                              requests HTTPError     1    W   S
+           ERROR: <the server's Message>
+     88  test_responses::test_list_where_an_object_belongs    UnexpectedResponseError 1   W   S
+           ERROR: CertData cannot be read from a JSON array [{'id': '0x1'}]: expected a JSON
+           object for CertData; the server sent HTTP 200 (application/json, 15 bytes) ...
+     89  test_responses::test_list_certs_never_returns_an_empty_page_for_a_wrong_shape
+                                                              UnexpectedResponseError 1   W   S
+           ERROR: CertDataInfoCollection cannot be read from a JSON array []: expected a JSON
+           object for CertDataInfoCollection; ...
+     90  test_timeouts_redirects::test_cli_obeys_the_read_timeout
+                                                              ReadTimeout            1    W   S
+           ERROR: the server did not answer in time: URL did not answer GET /pki/v2/info within
+           0.5 s (read timeout; raise timeout= or PKI_CLIENT_READ_TIMEOUT if the server is slow)
+     91  test_faults::test_stall_in_the_body                  ResponseBodyTimeout    1    W   S
+           ERROR: the server did not answer in time: <the library's text, naming URL and limit>
+     92  test_timeouts_redirects::test_cli_names_a_connect_timeout
+                                                              ConnectTimeout         1    W   S
+           ERROR: the server did not answer in time: URL did not accept the connection within
+           0.4 s (connect timeout; check the host and port, or raise timeout= or
+           PKI_CLIENT_CONNECT_TIMEOUT)
+     93  test_faults::test_handshake_stall                    ReadTimeout            1    W   S
+           ERROR: the server did not answer in time: URL accepted the connection but did not
+           complete the TLS handshake within 0.5 s (...)
+     94  test_timeouts_redirects::test_redirect_from_https_to_http_is_refused
+                                                              RedirectRefusedError   1    W   S
+           ERROR: refused to follow the redirect from A to B: it leaves https for an
+           unencrypted connection, and following it would take this connection's cookies and
+           client certificate there (connect to that server directly if it is meant)
+     95  test_timeouts_redirects::test_cli_refuses_a_redirect_to_another_server
+                                                              RedirectRefusedError   1    W   S
+           ERROR: refused to follow the redirect from URL/pki/v2/info to
+           http://127.0.0.1:Q/pki/v2/info: it points to another server (...)
+     96  test_faults::test_unanswered_request_is_never_resent requests ConnectionError 1   S   S
+           ERROR: cannot connect to URL: Remote end closed connection without response
 """
 
 from __future__ import annotations
 
 import datetime
 import http.server
+import importlib
 import json
 import os
 import pwd
@@ -1397,8 +1459,13 @@ def test_bad_url_or_port(case: str, cli: Callable[..., CLIResult]) -> None:
 
 def test_catalogue_table_lists_every_case() -> None:
     """The docstring's table has one row per case of this module, numbered in order."""
-    rows = re.findall(r"^ +(\d+)  (test_\S+)", __doc__ or "", re.MULTILINE)
-    assert [int(n) for n, _ in rows] == list(range(1, len(rows) + 1))
+    numbered = re.findall(r"^ +(\d+)  (test_\S+)", __doc__ or "", re.MULTILINE)
+    assert [int(n) for n, _ in numbered] == list(range(1, len(numbered) + 1))
+    # rows of other modules (MODULE::TEST) name a test that exists there
+    for name in (name for _, name in numbered if "::" in name):
+        module, function = name.split("::")
+        assert callable(getattr(importlib.import_module(module), function, None)), name
+    rows = [row for row in numbered if "::" not in row[1]]
     groups = {
         "test_database": DATABASE_CASES, "test_unreadable_database": UNREADABLE_CASES,
         "test_password_file": PASSWORD_FILE_CASES, "test_password_callback": CALLBACK_CASES,

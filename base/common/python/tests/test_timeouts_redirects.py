@@ -219,6 +219,19 @@ def test_cli_obeys_the_read_timeout(tmp_path: Path) -> None:
     assert waited < 30
 
 
+def test_cli_names_a_connect_timeout(tmp_path: Path, full_backlog: int) -> None:
+    """A connect timeout is a ConnectionError too; the CLI says it timed out, not 'cannot
+    connect', and which setting changes the limit."""
+    url = f"http://127.0.0.1:{full_backlog}"
+    done = run_pki(tmp_path, "-U", url, "info", PKI_CLIENT_CONNECT_TIMEOUT="0.4")
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"ERROR: the server did not answer in time: {url} did not accept the connection "
+        "within 0.4 s (connect timeout; check the host and port, or raise timeout= or "
+        "PKI_CLIENT_CONNECT_TIMEOUT)\n"
+    )
+
+
 # -- redirects --------------------------------------------------------------------------------
 
 

@@ -147,6 +147,10 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
     advice = _tls_advice(exc, ctx)
     if advice is not None:
         return advice
+    # before ConnectionError: a connect timeout and a stalled body are both (requests' and
+    # pki.responses' classes), and the library's text already names server, limit and setting
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"the server did not answer in time: {exc}"
     if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
         exc, requests.exceptions.SSLError
     ):
@@ -159,8 +163,6 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
                 "host and port"
             )
         return f"cannot connect to {where}: {reason}"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return f"the server did not answer in time: {exc}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         response = exc.response
         message = _server_message(response) or (
