@@ -1,4 +1,5 @@
-"""Shared pytest configuration: fixture modules, and a check that the run leaves no secret.
+"""Shared pytest configuration: fixture modules, ``isolated_env``, and a check that the run
+leaves no secret.
 
 Temporary files: when the session starts, ``tempfile`` (and ``TMPDIR``, for every process the
 tests start) is pointed at ``tmp`` inside pytest's base temporary directory, so that
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,24 @@ pytest_plugins = [
 ]
 
 _state: dict[str, object] = {"failed_tmp_paths": []}
+
+
+@pytest.fixture
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keeps the environment of the person running the tests out of one test (use it with
+    ``pytest.mark.usefixtures``): HOME is an empty directory (returned), so no
+    ~/.dogtag/pki.conf is read; no PKI_*, SSL_*, NSS_* or JAVA_* variable is set; PKI_LIB is
+    an empty directory, so the ``pki`` front end finds no Java CLI; dates print in UTC (the
+    CLI uses the local time zone, as the Java CLI does)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith(("PKI_", "SSL_", "NSS_", "JAVA_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PKI_LIB", str(tmp_path_factory.mktemp("no-java-cli")))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    return home
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

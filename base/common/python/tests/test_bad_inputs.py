@@ -403,6 +403,8 @@ from pki.tls.errors import (
 )
 from tls_servers import HOST, _Processes, _start_listening, _write
 
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
 SRC = str(Path(__file__).resolve().parents[1])
 
 
@@ -506,19 +508,6 @@ def unprivileged_cli(*argv: str) -> CLIResult:
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("ERROR: "), done.stderr
     return CLIResult(done.returncode, lines[0])
-
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No pki.conf or PKI_*/SSL_* variable of the person running the tests; HOME is empty."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_", "NSS_DEFAULT_DB_TYPE", "JAVA_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PKI_LIB", str(tmp_path / "no-java-cli"))
-    return home
 
 
 def free_port() -> int:

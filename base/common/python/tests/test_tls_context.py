@@ -36,7 +36,7 @@ from pki.tls.credentials import choose_identity
 from tls_servers import NO_SYSTEM_TRUST
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
-pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def agent(server: EchoServer, db: AgentDB, **kwargs) -> PKIConnection:

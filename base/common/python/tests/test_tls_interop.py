@@ -29,7 +29,7 @@ from pki.tls.errors import (
 from tls_servers import NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLSServer
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
-pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ RECORD = 16384  # the most plaintext one TLS record carries
 
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
-pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def agent(port: int, db: AgentDB) -> PKIConnection:

@@ -47,7 +47,7 @@ from tls_servers import HOST, NO_SYSTEM_TRUST, NSS_VERSION, PEM_CERT, Agent, TLS
 TIMEOUT = 20
 
 #: ~/.dogtag/pki.conf and PKI/TLS variables of the environment stay out of these tests
-pytestmark = pytest.mark.usefixtures("isolated_pki_conf")
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def context_for(agent: Agent, conf: dict[str, str] | None = None, **kwargs) -> ssl.SSLContext:

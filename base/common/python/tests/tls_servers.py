@@ -17,8 +17,8 @@ server, so a parametrized test does not start one per case.
   ``$ssl_client_verify`` and ``$ssl_client_s_dn``, and serving large random files.
 
 For the clients: ``agent`` (an RSA or EC identity in a sql or dbm database, parametrized),
-``rsa_agent``, and ``isolated_pki_conf``, which keeps the user's pki.conf and the
-environment's PKI/TLS variables out of a test (``pytest.mark.usefixtures``).
+and ``rsa_agent``. (``isolated_env``, in conftest, keeps the user's pki.conf and the
+environment's PKI/TLS variables out of a test.)
 
 Server certificates are for ``localhost`` and ``127.0.0.1`` from the session's ``test_ca``
 unless a fixture call asks for another CA or other names. Server keys and passwords are
@@ -641,15 +641,6 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
 
 
 # -- the clients' side ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def isolated_pki_conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep ~/.dogtag/pki.conf and PKI/TLS variables of the environment out of a test."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_STREAM_", "SSL_CIPHERS", "SSL_DEFAULT_", "NSS_")):
-            monkeypatch.delenv(name)
 
 
 @dataclass

@@ -289,7 +289,14 @@ def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     certs = CertClient(ctx.client())
     request = certs.get_enrollment_template(args.profile)
     _fill_request(request, args)
-    infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    return print_submission(
+        ctx, list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    )
+
+
+def print_submission(ctx: CLIContext, infos: list[CertRequestInfo]) -> int:
+    """Print what the CA answered to an enrollment (as ``CACertRequestSubmitCLI``); the
+    first request the CA refused raises CLIError with the CA's reason."""
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(infos), "entries": infos})
     else:

@@ -342,21 +342,12 @@ def request_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
 
 def _submit(ctx: CLIContext, args: argparse.Namespace, csr_pem: str) -> int:
     from pki.cert import CertClient
-    from pki.cli.ca_cert_request import request_record
+    from pki.cli.ca_cert_request import print_submission
 
     profile = args.profile or ("caECUserCert" if args.algorithm == "ec" else "caUserCert")
     certs = CertClient(ctx.client())
     request = certs.create_enrollment_request(
         profile, {"cert_request_type": args.type, "cert_request": csr_pem}
     )
-    infos = certs.submit_enrollment_request(request)
-    if ctx.printer.is_json:
-        ctx.printer.json({"total": len(infos), "entries": list(infos)})
-    else:
-        ctx.printer.message("Submitted certificate request")
-        ctx.printer.records([request_record(i) for i in infos])
-    failed = [i for i in infos if i.operation_result == "error"]
-    if failed:
-        raise CLIError(failed[0].error_message or "the CA refused the request")
-    return 0
+    return print_submission(ctx, list(certs.submit_enrollment_request(request)))
 

@@ -28,14 +28,7 @@ from pki.nssdb import read_password_file
 from pki.testing.certs import CA
 from pki.testing.server import DogtagTestServer
 
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """No pki.conf or PKI_CLIENT_* variable of the person running the tests leaks in."""
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-    for name in list(os.environ):
-        if name.startswith(("PKI_CLIENT_", "SSL_", "NSS_DEFAULT_DB_TYPE")):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 class Result:

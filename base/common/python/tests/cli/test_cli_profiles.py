@@ -10,24 +10,14 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+from cli_helpers import CA_ADMIN, Run, failed, framed, ok, write_csr
+from client_helpers import unique
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
-from test_cli import (  # noqa: F401 (fixtures)
-    CA_ADMIN,
-    Run,
-    agent,
-    anon,
-    failed,
-    framed,
-    isolated_env,
-    nonagent,
-    ok,
-    pki,
-    server,
-    unique,
-    write_csr,
-)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def _raw_copy(pki: Run, agent: list[str], tmp_path: Path, profile_id: str) -> Path:

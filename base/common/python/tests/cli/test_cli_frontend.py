@@ -27,24 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import AGENT, SRC, Run, failed, ok, run_pki
+from client_helpers import unique
 from https_echo import load_server_key
 from pki.cli import CLI, CLIException
 from pki.testing.certs import CA
 from pki.testing.server import DogtagTestServer
-from test_cli import (  # noqa: F401 (fixtures)
-    AGENT,
-    SRC,
-    Run,
-    agent,
-    anon,
-    failed,
-    isolated_env,
-    ok,
-    pki,
-    run_pki,
-    server,
-    unique,
-)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
 
 # -- help, listings, version -------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ NSS database (``-d``, ``-f password.conf``, ``-n 'PKI Administrator'``), and the
 is trusted from that same database (no CA bundle is ever passed).
 
 The session server is shared with other modules: every test uses its own subject names and
-client key IDs, and never assumes it sees the only records. The fixtures and helpers here are
-imported by the other ``test_cli_*`` modules.
+client key IDs, and never assumes it sees the only records. Fixtures: this folder's conftest;
+helpers: ``cli_helpers``.
 """
 
 from __future__ import annotations
@@ -17,166 +17,19 @@ import base64
 import io
 import json
 import os
-import re
 import stat
-import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_helpers import AGENT, CA_ADMIN, Run, enroll, failed, ok, run_pki, write_csr
+from client_helpers import unique
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
-from pki.cli.main import main
-from pki.testing.server import DogtagTestServer, TestUser
+from cryptography.hazmat.primitives import serialization
+from pki.testing.server import DogtagTestServer
 
-AGENT = "PKI Administrator"
-#: the user the agent's certificate maps to on the CA and on the KRA (as pkispawn makes them)
-CA_ADMIN, KRA_ADMIN = "caadmin", "kraadmin"
-
-
-SRC = str(Path(__file__).resolve().parents[1])
-
-
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No pki.conf, PKI_* or Java variable of the person running the tests leaks in; dates
-    print in UTC (the CLI uses the local time zone, as the Java CLI does)."""
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-    for name in list(os.environ):
-        if name.startswith(("PKI_", "SSL_", "NSS_DEFAULT_DB_TYPE", "JAVA_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PKI_LIB", str(tmp_path_factory.mktemp("no-java-cli")))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-
-
-def run_pki(
-    *argv: str, input: str | None = None, env: dict[str, str] | None = None, **kwargs: object
-) -> subprocess.CompletedProcess[str]:
-    """``python -m pki.cli ARGV`` in a subprocess (standard input: ``input``, else none)."""
-    return subprocess.run(
-        [sys.executable, "-m", "pki.cli", *argv],
-        input=input, stdin=None if input is not None else subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": SRC, **(env or {})}, **kwargs,  # type: ignore[arg-type]
-    )
-
-
-@pytest.fixture(scope="module")
-def server(dogtag_server: DogtagTestServer) -> DogtagTestServer:
-    return dogtag_server
-
-
-@pytest.fixture(scope="module")
-def anon(server: DogtagTestServer) -> list[str]:
-    """Global options of an anonymous client that trusts the server from the NSS DB."""
-    info = server.info
-    return ["-U", info["url"], "-d", info["nssdb"], "-f", info["password_file"]]
-
-
-@pytest.fixture(scope="module")
-def agent(anon: list[str]) -> list[str]:
-    """Global options of the agent: the anonymous ones plus ``-n 'PKI Administrator'``."""
-    return [*anon, "-n", AGENT]
-
-
-@pytest.fixture(scope="module")
-def nonagent(server: DogtagTestServer, nonagent_user: TestUser) -> list[str]:
-    """Global options of a user in no group, authenticated from its own NSS database."""
-    info = nonagent_user.nss_info
-    return ["-U", server.url, "-d", info["nssdb"], "-f", info["password_file"],
-            "-n", info["nickname"]]
-
-
-def framed(text: str) -> list[str]:
-    """``MainCLI.printMessage``: the text between two rules of its length."""
-    return ["-" * len(text), text, "-" * len(text)]
-
-
-class Result:
-    """Exit status and captured output of one in-process ``pki`` run."""
-
-    def __init__(self, status: int, out: str, err: str) -> None:
-        self.status, self.out, self.err = status, out, err
-
-    def field(self, label: str) -> str:
-        """The value of the first ``  Label: value`` line."""
-        match = re.search(rf"^  {re.escape(label)}: (.*)$", self.out, re.MULTILINE)
-        assert match, f"no {label!r} in output:\n{self.out}"
-        return match.group(1)
-
-    def fields(self, label: str) -> list[str]:
-        return re.findall(rf"^  {re.escape(label)}: (.*)$", self.out, re.MULTILINE)
-
-
-#: ``pki(*argv)``: run the CLI in-process, return its ``Result``
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def pki(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Runs ``pki.cli.main.main`` with the given arguments and captures its output."""
-
-    def run(*argv: str) -> Result:
-        status = main(list(argv))
-        captured = capsys.readouterr()
-        return Result(status, captured.out, captured.err)
-
-    return run
-
-
-def ok(result: Result) -> Result:
-    assert result.status == 0, result.err
-    assert result.err == ""
-    return result
-
-
-def failed(result: Result, status: int = 1) -> str:
-    """The single ERROR line of a failed run (asserted to be exactly one line)."""
-    assert result.status == status, result.out
-    lines = result.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ERROR: "), result.err
-    assert "Traceback" not in result.err
-    return lines[0]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def write_csr(
-    directory: Path, cn: str, key_type: str = "ec"
-) -> tuple[Path, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey]:
-    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-    if key_type == "rsa":
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    else:
-        key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-        .sign(key, hashes.SHA256())
-    )
-    path = directory / f"{cn}.csr"
-    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
-    return path, key
-
-
-def enroll(
-    pki: Run, anon: list[str], agent: list[str], directory: Path, cn: str, key_type: str = "ec"
-) -> str:
-    """Submit (anonymously) and approve (as agent) a caServerCert request; the serial."""
-    csr, _ = write_csr(directory, cn, key_type)
-    submitted = ok(pki(*anon, "ca-cert-request-submit", "--profile", "caServerCert",
-                       "--csr-file", str(csr)))
-    request_id = submitted.field("Request ID")
-    approved = ok(pki(*agent, "ca-cert-request-approve", request_id, "--force"))
-    return approved.field("Certificate ID")
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 # -- info and the local NSS database ----------------------------------------------------------

@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import json
 
-from test_cli import (  # noqa: F401 (fixtures)
-    Run,
-    agent,
-    anon,
-    failed,
-    framed,
-    isolated_env,
-    nonagent,
-    ok,
-    pki,
-    run_pki,
-    server,
-    unique,
-)
+import pytest
+from cli_helpers import Run, failed, framed, ok, run_pki
+from client_helpers import unique
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def test_authority_lifecycle(pki: Run, anon: list[str], agent: list[str]) -> None:

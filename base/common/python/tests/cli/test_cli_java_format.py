@@ -16,27 +16,16 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+from cli_helpers import CA_ADMIN, KRA_ADMIN, Run, enroll, framed, ok, run_pki, write_csr
+from client_helpers import unique
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from pki.testing.server import DogtagTestServer
-from test_cli import (  # noqa: F401 (fixtures)
-    AGENT,
-    CA_ADMIN,
-    KRA_ADMIN,
-    Run,
-    agent,
-    anon,
-    enroll,
-    framed,
-    isolated_env,
-    ok,
-    pki,
-    run_pki,
-    server,
-    unique,
-    write_csr,
-)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
 
 JAVA_DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "

@@ -12,20 +12,12 @@ import json
 import re
 from pathlib import Path
 
-from test_cli import (  # noqa: F401 (fixtures)
-    KRA_ADMIN,
-    Run,
-    agent,
-    anon,
-    failed,
-    framed,
-    isolated_env,
-    nonagent,
-    ok,
-    pki,
-    server,
-    unique,
-)
+import pytest
+from cli_helpers import KRA_ADMIN, Run, failed, framed, ok
+from client_helpers import unique
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
 
 JAVA_DATE = r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d [A-Z]+ \d{4}"
 

@@ -13,24 +13,13 @@ from pathlib import Path
 
 import pytest
 from audit_hook import run_audited
+from cli_helpers import Run, enroll, failed, framed, ok
+from client_helpers import unique
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pki.testing.server import DogtagTestServer
-from test_cli import (  # noqa: F401 (fixtures)
-    AGENT,
-    Run,
-    agent,
-    anon,
-    enroll,
-    failed,
-    framed,
-    isolated_env,
-    nonagent,
-    ok,
-    pki,
-    server,
-    unique,
-)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def test_user_lifecycle(pki: Run, anon: list[str], agent: list[str], tmp_path: Path) -> None:
