@@ -922,9 +922,11 @@ class KeyClient(ResourceClient):
         With ``request_id`` the ``key_id`` is ignored.
         """
         if request_id is not None:
-            key_id = None
+            key_id, request_id = None, decimal_id(request_id, "Request ID")
         elif key_id is None:
             raise TypeError("Either request_id or Key ID must be specified")
+        else:
+            key_id = hex_id(key_id, "Key ID")
         session_key = None
         if trans_wrapped_session_key is None:
             session_key, trans_wrapped_session_key = self._new_wrapped_session_key()

@@ -1348,7 +1348,7 @@ ID_CASES: dict[str, tuple[tuple[str, ...], Callable[[PKIClient], object], str, s
     ),
     "key-id-not-a-number": (
         ("kra-key-retrieve", "--keyID", "xyz"),
-        lambda c: KeyClient(c).get_key_info("xyz"),
+        lambda c: KeyClient(c).retrieve_key("xyz"),
         "invalid Key ID: 'xyz' (expected decimal or 0x hex)",
         _id_line("--keyID", "key ID", "xyz", "kra-key-retrieve"),
     ),
