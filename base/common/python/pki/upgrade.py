@@ -252,7 +252,6 @@ class PKIUpgrader:
                 errno.ENOENT,
                 f"Upgrade directory not found: {self.upgrade_dir} (it comes with the package "
                 f"that ships the upgrade scriptlets; reinstall that package)",
-                self.upgrade_dir,
             ) from None
         versions = []
         for name in names:
@@ -365,7 +364,6 @@ class PKIUpgrader:
                 errno.ENOENT,
                 f"Package version file not found: {pki.PACKAGE_VERSION} (it comes with "
                 f"Dogtag's dogtag-pki-base package, which upgrades need)",
-                pki.PACKAGE_VERSION,
             ) from None
         logger.debug("Target version: %s", target_version)
         return target_version

@@ -166,6 +166,27 @@ def test_tracker_update_replaces_the_file_and_keeps_its_mode(system: SystemLayou
     assert sorted(os.listdir(system.conf_dir)) == ["pki.conf", "pki.version", "templates"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_tracker_replaced_as_root_keeps_its_owner(system: SystemLayout) -> None:
+    os.chown(system.tracker, 54321, 54322)
+    upgrader(system).get_tracker().set_index(1)
+    info = system.tracker.stat()
+    assert (info.st_uid, info.st_gid) == (54321, 54322)
+    assert system.tracker.read_text() == "Configuration-Version: 11.0.0\nScriptlet-Index: 1\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may add files to any directory")
+def test_tracker_in_a_closed_directory_is_rewritten_in_place(system: SystemLayout) -> None:
+    inode = system.tracker.stat().st_ino
+    system.conf_dir.chmod(0o555)
+    try:
+        upgrader(system).get_tracker().set_index(1)
+    finally:
+        system.conf_dir.chmod(0o755)
+    assert system.tracker.stat().st_ino == inode
+    assert system.tracker.read_text() == "Configuration-Version: 11.0.0\nScriptlet-Index: 1\n"
+
+
 def test_tracker_through_a_link_stays_a_link(system: SystemLayout) -> None:
     real = system.conf_dir / "pki.version.real"
     system.tracker.rename(real)

@@ -89,6 +89,11 @@ UPSTREAM_NAMES = {
         "WRAP_AES_KEY_WRAP_PAD", "WRAP_DES3_CBC_PAD", "CryptoProvider",
         "CryptographyCryptoProvider",
     ],
+    "pki.upgrade": [
+        "DEFAULT_VERSION", "UPGRADE_DIR", "BACKUP_DIR", "SYSTEM_TRACKER", "logger",
+        "PKIUpgradeTracker", "PKIUpgradeScriptlet", "PKIUpgrader",
+    ],
+    "pki.cli.upgrade": ["main", "print_help", "advancedOptions", "logger"],
 }
 
 # Methods and the leading positional parameters upstream master gives them.
@@ -175,6 +180,16 @@ UPSTREAM_SIGNATURES = {
     ("pki.crypto", "CryptographyCryptoProvider", "__init__"): [
         "transport_cert_nick", "transport_cert", "backend",
     ],
+    ("pki.upgrade", "PKIUpgradeTracker", "__init__"): [
+        "name", "filename", "delimiter", "version_key", "index_key", "quote",
+    ],
+    ("pki.upgrade", "PKIUpgrader", "__init__"): ["upgrade_dir"],
+    ("pki.upgrade", "PKIUpgrader", "makedirs"): ["path", "exist_ok"],
+    ("pki.upgrade", "PKIUpgrader", "copydirs"): ["source", "dest", "force"],
+    ("pki.upgrade", "PKIUpgrader", "copyfile"): ["source", "dest", "force"],
+    ("pki.upgrade", "PKIUpgrader", "backup"): ["scriptlet", "path"],
+    ("pki.upgrade", "PKIUpgrader", "record"): ["scriptlet", "path"],
+    ("pki.upgrade", "PKIUpgradeScriptlet", "backup"): ["path"],
 }
 
 
