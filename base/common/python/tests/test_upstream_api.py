@@ -415,6 +415,26 @@ def test_property_file_edits_in_place(tmp_path: Path) -> None:
         pki.PropertyFile("x", quote="''")
 
 
+def test_property_file_write_that_fails_leaves_the_old_file(tmp_path: Path) -> None:
+    """The file is replaced whole: a write that fails half-way leaves the old one as it was,
+    and no temporary file beside it."""
+    path = tmp_path / "CS.cfg"
+    path.write_text("a=1\nb=2\n")
+    path.chmod(0o640)
+    props = pki.PropertyFile(str(path))
+    props.read()
+    props.set("a", "3")
+    props.set("b", "\udc80")  # cannot be encoded (writing in place would have emptied the file)
+    with pytest.raises(UnicodeEncodeError):
+        props.write()
+    assert path.read_text() == "a=1\nb=2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CS.cfg"]
+    props.set("b", "4")
+    props.write()
+    assert path.read_text() == "a=3\nb=4\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
 # --- handle_exceptions --------------------------------------------------------------------
 
 
