@@ -598,9 +598,8 @@ class PropertyFile:
             self.lines = [line.rstrip("\n") for line in f]
 
     def write(self) -> None:
-        """Write the lines back to the file."""
-        with open(self.filename, "w", encoding="utf-8") as f:
-            f.writelines(line + "\n" for line in self.lines)
+        """Write the lines back to the file, replacing it whole (see ``_replace_text``)."""
+        _replace_text(self.filename, "".join(line + "\n" for line in self.lines))
 
     def show(self) -> None:
         """Print the lines to standard output."""
@@ -663,3 +662,62 @@ class PropertyFile:
                 self.lines.pop(i)
                 return self._unquote(match.group(2))
         return None
+
+
+
+def _replace_text(filename: str, text: str) -> None:
+    """Write ``text`` to ``filename`` so that a reader sees either the old file or the new one.
+
+    The text goes to a new file beside the target (the target of a symbolic link, which stays
+    a link) that takes the old file's owner and mode, and is renamed over it. Where that
+    cannot be done (a directory this user may not add files to, an old file owned by someone
+    this user cannot give a file to) the file is rewritten in place, as upstream always does.
+    """
+    import uuid
+
+    target = os.path.realpath(filename)
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    temporary = os.path.join(
+        os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
+    )
+    try:
+        # a new file gets the mode open() would give it; a copy of an old one stays private
+        # until it has the old one's owner and mode
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                     0o666 if old is None else 0o600)
+    except PermissionError:
+        fd = -1
+    if fd >= 0:
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                replaceable = old is None or _take_owner_and_mode(f.fileno(), old)
+                if replaceable:
+                    f.write(text)
+                    f.flush()
+                    os.fsync(f.fileno())
+            if replaceable:
+                os.replace(temporary, target)
+                return
+            os.unlink(temporary)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    with open(filename, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _take_owner_and_mode(fd: int, old: os.stat_result) -> bool:
+    """Give the open file ``fd`` the owner and mode of ``old``; False if not allowed."""
+    import stat
+
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) != (old.st_uid, old.st_gid):
+        try:
+            os.fchown(fd, old.st_uid, old.st_gid)
+        except PermissionError:
+            return False
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    return True

@@ -89,6 +89,11 @@ UPSTREAM_NAMES = {
         "WRAP_AES_KEY_WRAP_PAD", "WRAP_DES3_CBC_PAD", "CryptoProvider",
         "CryptographyCryptoProvider",
     ],
+    "pki.upgrade": [
+        "DEFAULT_VERSION", "UPGRADE_DIR", "BACKUP_DIR", "SYSTEM_TRACKER", "logger",
+        "PKIUpgradeTracker", "PKIUpgradeScriptlet", "PKIUpgrader",
+    ],
+    "pki.cli.upgrade": ["main", "print_help", "advancedOptions", "logger"],
 }
 
 # Methods and the leading positional parameters upstream master gives them.
@@ -175,6 +180,16 @@ UPSTREAM_SIGNATURES = {
     ("pki.crypto", "CryptographyCryptoProvider", "__init__"): [
         "transport_cert_nick", "transport_cert", "backend",
     ],
+    ("pki.upgrade", "PKIUpgradeTracker", "__init__"): [
+        "name", "filename", "delimiter", "version_key", "index_key", "quote",
+    ],
+    ("pki.upgrade", "PKIUpgrader", "__init__"): ["upgrade_dir"],
+    ("pki.upgrade", "PKIUpgrader", "makedirs"): ["path", "exist_ok"],
+    ("pki.upgrade", "PKIUpgrader", "copydirs"): ["source", "dest", "force"],
+    ("pki.upgrade", "PKIUpgrader", "copyfile"): ["source", "dest", "force"],
+    ("pki.upgrade", "PKIUpgrader", "backup"): ["scriptlet", "path"],
+    ("pki.upgrade", "PKIUpgrader", "record"): ["scriptlet", "path"],
+    ("pki.upgrade", "PKIUpgradeScriptlet", "backup"): ["path"],
 }
 
 
@@ -398,6 +413,26 @@ def test_property_file_edits_in_place(tmp_path: Path) -> None:
     assert quoted.lines == ['key:"value"'] and quoted.get("key") == "value"
     with pytest.raises(pki.PKIException):
         pki.PropertyFile("x", quote="''")
+
+
+def test_property_file_write_that_fails_leaves_the_old_file(tmp_path: Path) -> None:
+    """The file is replaced whole: a write that fails half-way leaves the old one as it was,
+    and no temporary file beside it."""
+    path = tmp_path / "CS.cfg"
+    path.write_text("a=1\nb=2\n")
+    path.chmod(0o640)
+    props = pki.PropertyFile(str(path))
+    props.read()
+    props.set("a", "3")
+    props.set("b", "\udc80")  # cannot be encoded (writing in place would have emptied the file)
+    with pytest.raises(UnicodeEncodeError):
+        props.write()
+    assert path.read_text() == "a=1\nb=2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CS.cfg"]
+    props.set("b", "4")
+    props.write()
+    assert path.read_text() == "a=3\nb=4\n"
+    assert path.stat().st_mode & 0o777 == 0o640
 
 
 # --- handle_exceptions --------------------------------------------------------------------
