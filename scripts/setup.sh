@@ -2,8 +2,8 @@
 # Install what the demo, the tests and the benchmarks need on a Debian/Ubuntu machine:
 # the system NSS libraries and tools, nginx and openssl, rpm and rpmlint for the packaging
 # check, strace for the test that watches a pki session's file writes, keyutils (keyctl) for
-# pki.keyring (system packages, only
-# when missing), then a virtual environment in .venv with the package and its test extras.
+# pki.keyring (system packages, only when missing), then a virtual environment in .venv with
+# the package and its test extras.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-from typing import Union
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Keyring", "ToolNotFoundError"]
 
 _PACKAGES = {
-    "keyctl": "keyutils (Debian/Ubuntu: apt-get install keyutils; Fedora/RHEL: dnf install keyutils)",
+    "keyctl": "keyutils (Debian/Ubuntu: apt-get install keyutils; Fedora/RHEL: "
+    "dnf install keyutils)",
     "runuser": "util-linux",
 }
 
@@ -62,7 +62,7 @@ class Keyring:
         return cmd
 
     def put_password(
-        self, key_name: str, password: Union[bytes, bytearray, str]
+        self, key_name: str, password: bytes | bytearray | str
     ) -> tuple[bytes, None]:
         """Store ``password`` as key ``key_name`` (``keyctl padd``, the value on its standard
         input; a ``str`` is sent as UTF-8).

@@ -22,7 +22,8 @@ from audit_hook import HOOK, run_audited
 from pki.keyring import Keyring, ToolNotFoundError
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("keyctl") is None, reason="keyctl missing: install keyutils (scripts/setup.sh does)"
+    shutil.which("keyctl") is None,
+    reason="keyctl missing: install keyutils (scripts/setup.sh does)",
 )
 
 
@@ -174,7 +175,7 @@ def test_owner_runs_keyctl_as_that_user(key_name: Callable[..., str]) -> None:
         pytest.skip("needs root, runuser and a non-root user (nobody) to switch to")
     name = key_name(owner=other)
     keyring = Keyring(owner=other)
-    keyring.put_password(name, "owner's secret\n".encode())
+    keyring.put_password(name, b"owner's secret\n")
     assert keyring.get_password(name) == "owner's secret\n"
     assert _find("@u", name, owner=other) == keyring.get_key_id(name)
     assert _find("@u", name) is None  # in that user's keyring, not in ours
