@@ -3,13 +3,12 @@
 Upstream wrote the password into a temporary file and ran the Java ``pki
 pkcs12-cert-find`` / ``pkcs12-cert-export``. Here NSS's own PKCS #12 decoder reads the file
 (``pki.nss.pkcs12.pkcs12_certs``, the code ``NSSDatabase.import_pkcs12`` uses): no
-temporary directory, no password file, no subprocess. NSS rather than cryptography's
-``load_pkcs12`` because NSS is what Dogtag's own files are read with: it takes what pk12util
-and the Java tools write and what OpenSSL writes, old PKCS #12 PBE ciphers (RC2, 3DES)
-included where OpenSSL 3 needs its legacy provider; it checks the MAC before anything is
-decoded; and it never decrypts the private keys, which listing certificates does not need
-(``load_pkcs12`` would). NSS's internal slot serves: no database is opened, so ``nssdb``
-(which upstream needed to run the Java CLI) is kept but not used.
+temporary directory, no password file, no subprocess. cryptography's ``load_pkcs12`` would
+read the same files (checked: pk12util's, and ``openssl pkcs12 -export``'s with AES, 3DES
+and ``-legacy`` RC2), but it would be a second PKCS #12 reader beside the one imports use,
+and it decrypts the private key, which listing certificates does not need; NSS checks the
+file's MAC and leaves the keys encrypted. NSS's internal slot serves: no database is opened,
+so ``nssdb`` (which upstream needed to run the Java CLI) is kept but not used.
 
 Errors keep upstream's types: a missing password raises ``Exception('Missing PKCS #12
 password')`` from the constructor; what the Java CLI failed on raises a
