@@ -116,7 +116,8 @@ def _java_pem(der: bytes) -> str:
 
 class PKCS12:
     """The PKCS #12 file ``path``, opened with ``password`` or the first line of
-    ``password_file`` (read when the file is, as upstream's CLI did)."""
+    ``password_file`` (read when the file is, as upstream's CLI did). ``password_file`` stays
+    None when a password is given (upstream pointed it at its temporary copy)."""
 
     def __init__(
         self,

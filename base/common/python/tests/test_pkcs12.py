@@ -21,7 +21,8 @@ import pytest
 from audit_hook import run_audited
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pki.nssdb import BadPasswordError, CertificateNotFoundError
+from nssdb_fixtures import checksums
+from pki.nssdb import BadPasswordError, CertificateNotFoundError, NSSDatabase
 from pki.pkcs12 import PKCS12, PKCS12FileError
 from pki.testing.certs import IssuedCert
 from pki.testing.nsstools import _pipes
@@ -201,6 +202,21 @@ def test_get_cert_pem_and_der(pk12util_file: tuple[Path, Any]) -> None:
     assert p12.get_cert(NICKNAME, cert_format="pem") == pem
     der = p12.get_cert("CA Signing Certificate", "DER")
     assert isinstance(der, bytes) and der == _der(agent.ca.cert)
+
+
+def test_nssdb_is_accepted_and_left_alone(pk12util_file: tuple[Path, Any]) -> None:
+    """Upstream passes the instance's NSSDatabase (its Java CLI needed one); NSS reads the
+    file without it, and the database's files stay byte-identical."""
+    path, agent = pk12util_file
+    directory = Path(agent.spec.split(":", 1)[1])
+    before = checksums(directory)
+    db = NSSDatabase(str(directory), password=agent.password)
+    try:
+        p12 = PKCS12(str(path), password=P12_PASSWORD, nssdb=db)
+        assert p12.get_cert(NICKNAME, "DER") == _der(agent.rsa.cert)
+    finally:
+        db.close()
+    assert checksums(directory) == before
 
 
 def test_get_cert_of_an_openssl_file(openssl_file: tuple[Path, IssuedCert]) -> None:
