@@ -25,7 +25,6 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from cryptography import x509
@@ -142,12 +141,7 @@ class PKCS12:
     def __enter__(self) -> PKCS12:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _cert_infos(self, operation: str) -> list[_CertInfo]:

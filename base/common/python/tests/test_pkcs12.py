@@ -108,6 +108,15 @@ def _blocks(output: str) -> tuple[list[str], list[dict[str, str]]]:
     return banner, [b for b in blocks if b]
 
 
+def _shown(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[str], list[dict[str, str]], dict[bytes, bytes]]:
+    """``show_certs`` of ``path``: its banner and blocks, and openssl's local key IDs."""
+    PKCS12(str(path), password=P12_PASSWORD).show_certs()
+    banner, blocks = _blocks(capsys.readouterr().out)
+    return banner, blocks, _openssl_local_key_ids(path)
+
+
 def _expected(cert: x509.Certificate, friendly_name: str, key_id: bytes | None) -> dict[str, str]:
     fields = {
         "Certificate ID": "0x" + hashlib.sha1(_der(cert)).hexdigest(),
@@ -141,10 +150,8 @@ def test_show_certs_of_a_pk12util_file(
     pk12util_file: tuple[Path, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, agent = pk12util_file
-    PKCS12(str(path), password=P12_PASSWORD).show_certs()
-    banner, blocks = _blocks(capsys.readouterr().out)
+    banner, blocks, key_ids = _shown(path, capsys)
     assert banner == ["-" * 15, "2 entries found", "-" * 15]
-    key_ids = _openssl_local_key_ids(path)
     assert _der(agent.rsa.cert) in key_ids  # the agent's bag has a localKeyID
     expected = [
         _expected(agent.rsa.cert, NICKNAME, key_ids[_der(agent.rsa.cert)]),
@@ -162,10 +169,8 @@ def test_show_certs_of_an_openssl_file(
     openssl_file: tuple[Path, IssuedCert], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, issued = openssl_file
-    PKCS12(str(path), password=P12_PASSWORD).show_certs()
-    banner, blocks = _blocks(capsys.readouterr().out)
+    banner, blocks, key_ids = _shown(path, capsys)
     assert banner[1] == "2 entries found"
-    key_ids = _openssl_local_key_ids(path)
     assert _der(issued.chain[0]) not in key_ids  # openssl gives the CA no localKeyID
     assert blocks == [
         _expected(issued.cert, "openssl agent", key_ids[_der(issued.cert)]),
