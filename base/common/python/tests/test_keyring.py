@@ -208,7 +208,7 @@ sys.addaudithook(_fd_hook)
 """
 END = "writes[:] = [w for w in writes if not isinstance(w, int)]\n"
 
-_EXECVE = re.compile(r"execve\((.*)\)\s+=\s+0")
+_EXECVE = re.compile(r"execve\((.*)\)\s+=\s+-?\d+")  # failed attempts too
 
 
 def test_the_password_is_in_no_argv_and_no_file(key_name: Callable[..., str]) -> None:
