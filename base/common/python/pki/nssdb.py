@@ -108,6 +108,7 @@ __all__ = [
     "PrivateKey",
     "trust_string",
     "read_password_file",
+    "read_pkcs12_password",
     "Secret",
 ]
 
@@ -595,6 +596,21 @@ def read_password_file(
     cannot be read or is empty.
     """
     return _password_file_value(path, token)[0]
+
+
+def read_pkcs12_password(
+    password: str | None, password_file: str | os.PathLike[str] | None
+) -> Secret:
+    """A PKCS #12 password as Dogtag's tools take it: ``password`` if not empty, else the
+    first line of ``password_file`` (as the Java CLI's ``--password-file``: the whole line,
+    blanks included, ``""`` for an empty file); ``Exception('Missing PKCS #12 password')``,
+    upstream's error, when neither is given."""
+    if password:
+        return Secret(password)
+    if password_file:
+        text = Path(password_file).read_text(encoding="utf-8")
+        return Secret(text.splitlines()[0] if text else "")
+    raise Exception("Missing PKCS #12 password")
 
 
 def _password_file_value(
@@ -2219,15 +2235,6 @@ class NSSDatabase:
 
     # -- upstream: PKCS #12 --------------------------------------------------------------
 
-    @staticmethod
-    def _pkcs12_password(password: str | None, password_file: str | None) -> str:
-        if password:
-            return password
-        if password_file:
-            text = Path(password_file).read_text(encoding="utf-8")
-            return text.splitlines()[0] if text else ""
-        raise Exception("Missing PKCS #12 password")
-
     def import_pkcs12(
         self,
         pkcs12_file: str,
@@ -2246,7 +2253,7 @@ class NSSDatabase:
         nicknames that the database holds with different contents.
         """
         with self._operation("import_pkcs12", pkcs12_file):
-            password = Secret(self._pkcs12_password(pkcs12_password, pkcs12_password_file))
+            password = read_pkcs12_password(pkcs12_password, pkcs12_password_file)
             data = Path(pkcs12_file).read_bytes()
             with self._writer("import a PKCS #12 file") as slot:
                 replaced = []
@@ -2327,7 +2334,7 @@ class NSSDatabase:
         PKCS #12 attributes NSS does not write: ``include_trust_flags`` changes nothing.
         """
         with self._operation("export_pkcs12", pkcs12_file):
-            password = Secret(self._pkcs12_password(pkcs12_password, pkcs12_password_file))
+            password = read_pkcs12_password(pkcs12_password, pkcs12_password_file)
             if mac_type and mac_type.lower() != "classic":
                 raise ValueError(f"Unsupported MAC type: {mac_type} (only classic)")
             selected: list[CertInfo] = []
@@ -2408,7 +2415,7 @@ class NSSDatabase:
         """Export one certificate (with its key and chain) into ``pkcs12_file``, named
         ``friendly_name`` if given; ``append`` adds it to an existing file."""
         with self._operation("export_cert", nickname):
-            password = Secret(self._pkcs12_password(pkcs12_password, pkcs12_password_file))
+            password = read_pkcs12_password(pkcs12_password, pkcs12_password_file)
             selected = self._certs_named(nickname)[:1]
             blob = self._pkcs12_blob(
                 selected, password, include_key, include_chain, cert_encryption,

@@ -157,6 +157,7 @@ _PROTOTYPES: dict[str, tuple[str, Any, list[Any]]] = {
     "SECMOD_CloseUserDB": ("nss", c_int, [_P]),
     "NSC_ModuleDBFunc": ("softokn", POINTER(c_char_p), [c_ulong, c_char_p, _P]),
     "PK11_FreeSlot": ("nss", None, [_P]),
+    "PK11_GetInternalSlot": ("nss", _P, []),
     "PK11_GetTokenName": ("nss", c_char_p, [_P]),
     "PK11_NeedLogin": ("nss", c_int, [_P]),
     "PK11_NeedUserInit": ("nss", c_int, [_P]),

@@ -160,6 +160,26 @@ _writer = _WriterLock()
 
 
 @contextlib.contextmanager
+def internal_slot() -> Iterator[Slot]:
+    """NSS's internal crypto slot, for the length of the block: for work that needs a slot
+    but no database and stores nothing (reading a PKCS #12 file). NSS stays initialised
+    (without any database) while the block runs."""
+    with slots_lock.exclusive():
+        acquire_nss()
+    try:
+        pointer = nss().PK11_GetInternalSlot()
+        if not pointer:
+            raise last_error("cannot get NSS's internal slot")
+        try:
+            yield Slot(pointer=pointer, directory="NSS internal slot", read_only=True)
+        finally:
+            nss().PK11_FreeSlot(pointer)
+    finally:
+        with slots_lock.exclusive():
+            release_nss()
+
+
+@contextlib.contextmanager
 def writable_db(spec: str) -> Iterator[Slot]:
     """The database ``spec`` opened read-write for the duration of the block.
 
