@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty
 from pki.cli.output import Record, java_dn
-from pki.nssdb import CertInfo, NSSDatabase, read_password_file
+from pki.nssdb import CertInfo, NSSDatabase, read_password_file, read_pkcs12_password
 
 _DB_FILES = {
     "sql": ("cert9.db", "key4.db", "pkcs11.txt"),
@@ -228,8 +228,7 @@ def _pkcs12_password(args: argparse.Namespace) -> str:
     if args.pkcs12_password is not None:
         return str(args.pkcs12_password)
     if args.pkcs12_password_file is not None:
-        text = Path(args.pkcs12_password_file).expanduser().read_text(encoding="utf-8")
-        return text.splitlines()[0] if text else ""
+        return read_pkcs12_password(None, Path(args.pkcs12_password_file).expanduser())
     raise CLIError("Missing PKCS #12 password: use --pkcs12-password-file FILE")
 
 
