@@ -134,16 +134,21 @@ class AuthorityClient(ResourceClient):
         return self._get_json("authorities", params, decode=AuthorityDataCollection.from_json)
 
     @pki.handle_exceptions()
-    def create_ca(self, ca_data: AuthorityData) -> AuthorityData:
-        """Create a sub-CA: ``dn`` and ``parent_aid`` are required.
+    def create_ca(
+        self, ca_data: AuthorityData, *, description_required: bool = True
+    ) -> AuthorityData:
+        """Create a sub-CA: ``dn``, ``description`` and ``parent_aid`` are required, and a
+        missing one raises ValueError before anything is sent, as upstream.
 
-        Upstream also insists on a ``description``; Dogtag does not (the Java client sends
-        none when it is not given), so neither does this client.
+        Dogtag itself needs no description (the Java CLI sends none when ``--desc`` is not
+        given): ``description_required=False`` (an extension) sends the request without one.
         """
         if ca_data is None:
             raise ValueError("ca_data must be defined")
         if ca_data.dn is None:
             raise ValueError("Subject DN must be defined in ca_data")
+        if description_required and ca_data.description is None:
+            raise ValueError("Description must be defined in ca_data")
         if ca_data.parent_aid is None:
             raise ValueError(
                 "parent_aid must be defined.  Top level CAs are not yet supported"

@@ -560,26 +560,29 @@ class DataCollection(Generic[_T]):
 def resolve_parent(parent: Any) -> tuple[Any, PKIClient | None, PKIConnection, str | None]:
     """``(subsystem_client, pki_client, connection, subsystem name)`` for a client's parent.
 
-    ``parent`` is a ``PKIConnection`` (upstream's deprecated form), a ``PKIClient``, or a
-    subsystem client (``pki.subsystem.SubsystemClient``: ``parent`` and ``name``) on either.
+    ``parent`` is a ``PKIConnection`` (upstream's deprecated form), a ``PKIClient``, or
+    anything else with a ``parent`` attribute, taken (as upstream does) for a subsystem
+    client such as ``pki.ca.CAClient``: its ``parent`` is the ``PKIClient`` (or a
+    ``PKIConnection``) and its ``name`` the subsystem. Duck typing keeps upstream's contract:
+    programs' unit tests pass stand-ins (``unittest.mock.MagicMock``) for these objects.
     """
     import pki.client  # deferred: this module is imported by pki.client's own imports
 
-    subsystem_client = None
-    name: str | None = None
-    node = parent
-    while not isinstance(node, (pki.client.PKIConnection, pki.client.PKIClient)):
-        if not (hasattr(node, "parent") and isinstance(getattr(node, "name", None), str)):
-            raise TypeError(
-                "expected a PKIConnection, a PKIClient or a subsystem client (CAClient, "
-                f"KRAClient, SubsystemClient...), not {type(node).__name__}"
-            )
-        if subsystem_client is None:
-            subsystem_client, name = node, node.name
-        node = node.parent
-    if isinstance(node, pki.client.PKIClient):
-        return subsystem_client, node, node.connection, name
-    return subsystem_client, None, node, name
+    if isinstance(parent, pki.client.PKIClient):
+        return None, parent, parent.connection, None
+    if isinstance(parent, pki.client.PKIConnection):
+        return None, None, parent, None
+    if not hasattr(parent, "parent"):
+        raise TypeError(
+            "expected a PKIConnection, a PKIClient or a subsystem client (CAClient, "
+            f"KRAClient, SubsystemClient...), not {type(parent).__name__}"
+        )
+    name = getattr(parent, "name", None)
+    name = name if isinstance(name, str) else None
+    owner = parent.parent
+    if isinstance(owner, pki.client.PKIConnection):
+        return parent, None, owner, name
+    return parent, owner, owner.connection, name
 
 
 class ResourceClient:

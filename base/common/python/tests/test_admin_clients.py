@@ -500,10 +500,14 @@ def test_authority_lifecycle(admin: PKIClient, dogtag_server: DogtagTestServer) 
     assert [a.aid for a in authorities.list_cas(dn=sub.dn)] == [sub.aid]
     assert sub.aid in {a.aid for a in authorities.list_cas(issuer_dn=host.dn)}
     assert not list(authorities.list_cas(dn="CN=nobody,O=Test"))
-    # Dogtag needs no description (upstream's client insisted on one)
-    bare = authorities.create_ca(
-        pki.authority.AuthorityData(dn=f"CN={unique('Bare CA')},O=Test", parent_aid=host.aid)
+    # Dogtag needs no description; upstream's client insists on one, and so does create_ca
+    # unless told otherwise
+    bare_data = pki.authority.AuthorityData(
+        dn=f"CN={unique('Bare CA')},O=Test", parent_aid=host.aid
     )
+    with pytest.raises(ValueError, match="Description must be defined"):
+        authorities.create_ca(bare_data)
+    bare = authorities.create_ca(bare_data, description_required=False)
     assert bare.description is None and bare.parent_aid == host.aid
     authorities.disable_ca(bare.aid)
     authorities.delete_ca(bare.aid)

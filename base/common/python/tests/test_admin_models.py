@@ -325,6 +325,7 @@ def test_authority_client_checks_before_sending() -> None:
     for data, message in (
         (pki.authority.AuthorityData(description="d", parent_aid="p"), "Subject DN"),
         (pki.authority.AuthorityData(dn="CN=x", description="d"), "parent_aid"),
+        (pki.authority.AuthorityData(dn="CN=x", parent_aid="p"), "Description"),
     ):
         with pytest.raises(ValueError, match=message):
             authorities.create_ca(data)

@@ -590,3 +590,63 @@ def test_encoder_names() -> None:
     assert json.loads('{"a": {"b": 1}}', object_hook=pki.encoder.CustomTypeDecoder) == {
         "a": {"b": 1}
     }
+
+
+#: every resource client of upstream's API that takes one parent
+STAND_IN_CLIENTS = [
+    ("pki.cert", "CertClient"), ("pki.key", "KeyClient"),
+    ("pki.account", "AccountClient"), ("pki.profile", "ProfileClient"),
+    ("pki.user", "UserClient"), ("pki.feature", "FeatureClient"),
+    ("pki.system", "SecurityDomainClient"), ("pki.system", "SystemStatusClient"),
+    ("pki.systemcert", "SystemCertClient"), ("pki.authority", "AuthorityClient"),
+]
+
+
+@pytest.mark.parametrize("where", STAND_IN_CLIENTS, ids=lambda w: f"{w[0]}.{w[1]}")
+def test_clients_accept_a_stand_in_parent(where: tuple[str, str]) -> None:
+    """Upstream takes any parent that is not a PKIConnection for a subsystem client (its
+    ``parent`` the PKIClient), so programs' unit tests pass ``MagicMock()`` (as upstream's own
+    tests/python/test_authority.py does); the requests then go to ``parent.parent.connection``."""
+    import importlib
+    from unittest import mock
+
+    parent = mock.MagicMock()
+    client = getattr(importlib.import_module(where[0]), where[1])(parent)
+    assert client.connection is parent.parent.connection
+
+
+def test_subsystem_clients_take_a_stand_in_pki_client() -> None:
+    """``CAClient``/``KRAClient`` take their parent for the PKIClient, as upstream."""
+    from unittest import mock
+
+    import pki.ca
+    import pki.kra
+
+    parent = mock.MagicMock()
+    ca = pki.ca.CAClient(parent)
+    assert (ca.parent, ca.name) == (parent, "ca")
+    kra = pki.kra.KRAClient(parent)
+    assert (kra.parent, kra.name, kra.connection) == (parent, "kra", parent.connection)
+
+
+def test_stand_in_parent_gets_upstream_value_errors_before_sending() -> None:
+    from unittest import mock
+
+    import pki.authority
+
+    parent = mock.MagicMock()
+    authorities = pki.authority.AuthorityClient(parent)
+    for data, message in (
+        (None, "ca_data must be defined"),
+        (pki.authority.AuthorityData(description="d", parent_aid="p"), "Subject DN"),
+        (pki.authority.AuthorityData(dn="CN=x", parent_aid="p"), "Description must be defined"),
+        (pki.authority.AuthorityData(dn="CN=x", description="d"), "parent_aid must be defined"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            authorities.create_ca(data)  # type: ignore[arg-type]
+    assert parent.parent.connection.post.call_count == 0
+
+
+def test_a_parent_that_is_no_client_is_refused() -> None:
+    with pytest.raises(TypeError, match="expected a PKIConnection, a PKIClient or a subsystem"):
+        pki.cert.CertClient("https://ca.example.com:8443")  # type: ignore[arg-type]

@@ -74,7 +74,7 @@ def _show(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityDa
 
 def _create(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityData:
     data = AuthorityData(dn=args.dn, parent_aid=args.parent, description=args.desc)
-    return authorities.create_ca(data)
+    return authorities.create_ca(data, description_required=False)  # --desc is optional
 
 
 def _enable(authorities: AuthorityClient, args: argparse.Namespace) -> AuthorityData:
