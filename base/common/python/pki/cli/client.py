@@ -4,9 +4,9 @@
   password from ``-c``/``-C``/``-f``, else one typed twice on the terminal (no echo), else
   none, and says when it is created without one;
 - ``client-cert-find`` lists it (no server involved), like ``certutil -L``: the nickname to
-  pass to ``-n``, subject, issuer, serial number, validity and trust flags. The default
-  lists user certificates (those with a private key); ``--ca`` CA certificates, ``--all``
-  everything;
+  pass to ``-n``, subject, issuer, serial number, validity and trust flags. As in the Java
+  CLI, the default lists every certificate, ``--ca`` only CA certificates (``--all``, the
+  default, is kept for scripts written for earlier versions);
 - ``client-cert-import`` imports a certificate (``--cert``, trust ``u,u,u`` by default), a CA
   certificate (``--ca-cert``, ``CT,C,C``) or a PKCS #12 file (``--pkcs12``) with NSS's own
   PKCS #12 code; ``client-cert-del``, ``client-cert-mod --trust`` and ``client-cert-show``;
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--ca", action="store_true", help="list CA certificates")
-    which.add_argument("--all", action="store_true", help="list every certificate")
+    which.add_argument("--all", action="store_true", help="list every certificate (default)")
 
     imp = add_command(
         subparsers, "client-cert-import", "Import certificates into the client NSS database",
@@ -129,11 +129,10 @@ def _is_ca(info: CertInfo) -> bool:
 
 
 def _select(certs: list[CertInfo], args: argparse.Namespace) -> list[CertInfo]:
-    if args.all:
-        return certs
+    """Every certificate (the Java CLI's ``getPermCerts``), or with ``--ca`` the CA ones."""
     if args.ca:
         return [c for c in certs if _is_ca(c)]
-    return [c for c in certs if c.has_private_key or "u" in c.trust_flags]
+    return certs
 
 
 def _record(info: CertInfo) -> Record:
@@ -166,8 +165,10 @@ def find(ctx: CLIContext, args: argparse.Namespace) -> int:
     certs = sorted(_select(ctx.nssdb().list_certs(), args), key=lambda c: c.nickname)
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(certs), "entries": [_json(c) for c in certs]})
+    elif not certs:
+        ctx.printer.message("No certificates found")
     else:
-        ctx.printer.listing([_record(c) for c in certs], f"{len(certs)} entries found")
+        ctx.printer.listing([_record(c) for c in certs], f"{len(certs)} certificate(s) found")
     return 0
 
 
