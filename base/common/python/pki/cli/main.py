@@ -178,7 +178,7 @@ class _Front:
         """Run ``pki [global options] ARGUMENTS`` in the Java CLI."""
         found = self.java()
         if isinstance(found, str):
-            raise self._missing_java(arguments[0] if arguments else None, found)
+            raise self._missing_java(arguments[0] if arguments else None, found, args.nickname)
         settings = load_tls_settings()
         db_type, _, directory = nssdb_spec(args.nssdb, settings).partition(":")
         command = [*java_global_args(self._java_defaults(args, settings, directory)), *arguments]
@@ -214,7 +214,18 @@ class _Front:
             return False
         return bare is None  # a password.conf has no entry for that token
 
-    def _missing_java(self, command: str | None, reason: str) -> CLIError:
+    def _unknown_option(self, command: str, message: str, reason: str) -> str:
+        """The error for an option the Python command lacks, the Java CLI being absent: it
+        names the command's own help, and the Java CLI that may have the option."""
+        unknown = message.split(" (see ", 1)[0]
+        return (
+            f"{unknown} (see 'pki {command} --help'; the Java pki CLI, whose {command} may "
+            f"have more options, is not installed: {reason})"
+        )
+
+    def _missing_java(
+        self, command: str | None, reason: str, nickname: str | None = None
+    ) -> CLIError:
         """The error for a command only the Java CLI could run, when it is not installed."""
         if command is None or command == "-":
             return CLIError(
@@ -232,6 +243,10 @@ class _Front:
         known = list(dict.fromkeys([*self.commands, *_nodes()]))
         close = difflib.get_close_matches(command, known, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        if nickname and not close:
+            # pki -n PKI Administrator ca-cert-find: -n took "PKI" only
+            hint = (f"; -n took '{nickname}': quote a nickname with spaces, "
+                    f"-n \"{nickname} {command}\"")
         return CLIError(
             f"'{command}' is not a pki command{hint} (see 'pki --help'; the Java pki CLI, "
             f"which has more commands, is not installed: {reason})",
@@ -359,8 +374,11 @@ class _Front:
         except UsageError as exc:
             # an option of the Java command that the Python one lacks (ca-cert-find --input,
             # kra-key-archive --transport): the Java CLI runs the command, when installed
-            if "unrecognized arguments" not in str(exc) or isinstance(self.java(), str):
+            if "unrecognized arguments" not in str(exc):
                 raise
+            found = self.java()
+            if isinstance(found, str):
+                raise UsageError(self._unknown_option(command, str(exc), found)) from None
             logger.info("%s: %s; running it in the Java CLI", command, exc)
             return self.run_java(global_args, [command, *rest])
         args = merge_command_options(global_args, command_args)

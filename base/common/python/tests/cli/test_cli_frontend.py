@@ -453,6 +453,18 @@ def test_options_only_java_has(pki: Run, fake_java: FakeJava, tmp_path: Path,
     monkeypatch.setenv("PKI_LIB", str(tmp_path))
     line = failed(pki("ca-cert-find", "--input", "search.xml"), status=2)
     assert "unrecognized arguments: --input search.xml" in line
+    # ...pointing at the command's own options, and at the Java CLI that may have it
+    assert "(see 'pki ca-cert-find --help'; the Java pki CLI, whose ca-cert-find" in line
+    assert "is not installed" in line
+
+
+def test_nickname_with_spaces_unquoted(pki: Run, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-n PKI Administrator ca-cert-find``: -n takes "PKI", and the error says to quote."""
+    monkeypatch.setenv("PKI_LIB", str(tmp_path))
+    line = failed(pki("-n", "PKI", "Administrator", "ca-cert-find"), status=2)
+    assert "'Administrator' is not a pki command" in line
+    assert "-n took 'PKI': quote a nickname with spaces, -n \"PKI Administrator\"" in line
 
 
 def test_java_fallback_uses_pki_conf(
