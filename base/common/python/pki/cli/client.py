@@ -27,7 +27,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty
+from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty, warn
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_dn
 from pki.nssdb import CertInfo, NSSDatabase, read_password_file, read_pkcs12_password
 
@@ -58,8 +59,13 @@ def register(subparsers: Any) -> None:
     source.add_argument("--cert", metavar="FILE", help="certificate file (PEM or DER) to import")
     source.add_argument("--ca-cert", metavar="FILE", help="CA certificate file to import")
     source.add_argument("--pkcs12", metavar="FILE", help="PKCS #12 file to import")
+    source.add_argument("--pkcs7", metavar="FILE",
+                        help="deprecated: PKCS #7 chain to import (CAs, then NICKNAME's)")
+    source.add_argument("--serial", metavar="SERIAL", type=dogtag_id("serial number"),
+                        help="serial number of a certificate to fetch from the CA (-U)")
     imp.add_argument("--trust", metavar="FLAGS",
-                     help="trust flags (default: u,u,u for --cert, CT,C,C for --ca-cert)")
+                     help="trust flags (default: u,u,u for --cert and --serial, CT,C,C for "
+                     "--ca-cert)")
     _pkcs12_password_options(imp)
 
     delete = add_command(
@@ -246,6 +252,13 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     db = ctx.nssdb()
     nickname = args.cert_nickname or ctx.nickname
     before = {c.der for c in db.list_certs()}
+    if args.serial:
+        return _import_from_ca(ctx, db, nickname, args)
+    if args.pkcs7:
+        warn("The --pkcs7 option has been deprecated: use pki pkcs7-import --pkcs7 FILE")
+        db.import_pkcs7(pkcs7_file=args.pkcs7, nickname=nickname, trust_attributes=args.trust)
+        added = [c for c in db.list_certs() if c.der not in before]
+        return _imported(ctx, added, f"Imported certificates from PKCS #7 file {args.pkcs7}")
     if args.cert:
         if not nickname:
             raise CLIError("Missing certificate nickname: give NICKNAME or -n")
@@ -269,6 +282,26 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     entries = [c for c in db.list_certs() if c.der == der]
     name = entries[0].nickname if entries else nickname
     return _imported(ctx, entries, f'Imported certificate "{name}"')
+
+
+def _import_from_ca(
+    ctx: CLIContext, db: NSSDatabase, nickname: str | None, args: argparse.Namespace
+) -> int:
+    """``--serial``: fetch the certificate from the CA anonymously, as the Java CLI does (the
+    certificate to import may be ``-n``'s own, not in the database yet), and import it."""
+    from pki.cert import CertClient
+
+    if not nickname:
+        raise CLIError("Missing certificate nickname: give NICKNAME or -n")
+    ctx.nickname = ctx.username = None  # anonymous: trust anchors only
+    cert = CertClient(ctx.client()).get_cert(args.serial)
+    if not cert.encoded:
+        raise CLIError(f"the CA sent no certificate for serial {args.serial}")
+    db.add_cert(nickname, cert_data=cert.encoded, trust_attributes=args.trust or "u,u,u")
+    der = x509.load_pem_x509_certificate(cert.encoded.encode("ascii")).public_bytes(
+        Encoding.DER)
+    entries = [c for c in db.list_certs() if c.der == der]
+    return _imported(ctx, entries, f'Imported certificate "{nickname}"')
 
 
 def delete_cert(ctx: CLIContext, args: argparse.Namespace) -> int:

@@ -1,0 +1,96 @@
+"""An admin's session with Java-CLI habits: a fresh client database filled from the CA
+(``client-cert-import --serial``, ``--pkcs7``), and the mistakes a new admin makes with
+``-U`` (no port, ``http://`` to the HTTPS port), each answered with what to type instead.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from cli_helpers import Run, enroll, failed, framed, ok
+from client_helpers import unique
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+from pki.testing.server import DogtagTestServer
+
+
+@pytest.fixture
+def fresh_db(pki: Run, server: DogtagTestServer, tmp_path: Path) -> list[str]:
+    """Global options of a new password-less database that trusts the server's CA."""
+    db = tmp_path / "admin-db"
+    ok(pki("-d", str(db), "client-init"))
+    ok(pki("-d", str(db), "client-cert-import", "--ca-cert", server.info["ca_cert"]))
+    return ["-U", server.url, "-d", str(db)]
+
+
+def test_import_by_serial_from_the_ca(
+    pki: Run, anon: list[str], agent: list[str], fresh_db: list[str], tmp_path: Path
+) -> None:
+    """``client-cert-import NICK --serial N`` fetches the certificate anonymously (as Java:
+    ``-n`` names the certificate to import, not a key to log in with), with ``--trust``."""
+    cn = unique("by-serial")
+    serial = enroll(pki, anon, agent, tmp_path, cn)
+    imported = ok(pki(*fresh_db, "-n", cn, "client-cert-import", "--serial", serial,
+                      "--trust", "P,,"))
+    assert imported.out == f'Imported certificate "{cn}"\n'
+    shown = ok(pki(*fresh_db, "client-cert-show", cn))
+    assert shown.field("Serial Number") == serial
+    assert shown.field("Subject DN") == f"CN={cn}"
+    assert shown.field("Trust Flags") == "P,,"
+
+    line = failed(pki(*fresh_db, "client-cert-import", "--serial", serial))
+    assert line == "ERROR: Missing certificate nickname: give NICKNAME or -n"
+    assert "Certificate ID 0x7fffff not found" in failed(
+        pki(*fresh_db, "client-cert-import", "other", "--serial", "0x7fffff"))
+
+
+def test_import_pkcs7_chain(
+    pki: Run, anon: list[str], agent: list[str], server: DogtagTestServer, tmp_path: Path
+) -> None:
+    """The deprecated ``--pkcs7``: the CA as a trusted CA, the leaf under NICKNAME, and
+    Java's deprecation warning."""
+    cn = unique("p7")
+    serial = enroll(pki, anon, agent, tmp_path, cn)
+    leaf_pem = tmp_path / "leaf.pem"
+    ok(pki(*anon, "ca-cert-show", serial, "--output", str(leaf_pem)))
+    chain = [
+        x509.load_pem_x509_certificate(Path(server.info["ca_cert"]).read_bytes()),
+        x509.load_pem_x509_certificate(leaf_pem.read_bytes()),
+    ]
+    bundle = tmp_path / "chain.p7b"
+    bundle.write_bytes(pkcs7.serialize_certificates(chain, serialization.Encoding.PEM))
+    db = tmp_path / "p7-db"
+    ok(pki("-d", str(db), "client-init"))
+
+    result = pki("-d", str(db), "client-cert-import", cn, "--pkcs7", str(bundle))
+    assert result.status == 0, result.err
+    assert result.err.startswith("WARNING: The --pkcs7 option has been deprecated")
+    assert result.out == f"Imported certificates from PKCS #7 file {bundle}\n"
+    listed = ok(pki("-d", str(db), "client-cert-find"))
+    assert listed.out.splitlines()[:3] == framed("2 certificate(s) found")
+    assert cn in listed.fields("Nickname")
+    cas = ok(pki("-d", str(db), "client-cert-find", "--ca"))
+    assert cas.fields("Trust Flags") == ["CT,C,C"]
+
+
+def test_url_without_port_names_8443(pki: Run, fresh_db: list[str]) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 443)) == 0:
+            pytest.skip("something listens on 127.0.0.1:443")
+    line = failed(pki("-U", "https://127.0.0.1", *fresh_db[2:], "info"))
+    assert "cannot connect to https://127.0.0.1: Connection refused" in line
+    assert "(-U names no port, so 443 was used; Dogtag listens on 8443 for HTTPS: " \
+        "-U https://127.0.0.1:8443)" in line
+
+
+def test_http_url_to_the_https_port(pki: Run, server: DogtagTestServer,
+                                    fresh_db: list[str]) -> None:
+    port = urlsplit(server.url).port
+    line = failed(pki("-U", f"http://127.0.0.1:{port}", *fresh_db[2:], "info"))
+    assert line.startswith(f"ERROR: cannot connect to http://127.0.0.1:{port}: ")
+    assert line.endswith(
+        f"(if port {port} serves HTTPS, as Dogtag's 8443 does, use -U https://127.0.0.1:{port})")
