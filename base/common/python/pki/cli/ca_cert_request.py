@@ -103,8 +103,14 @@ def register(subparsers: Any) -> None:
         "--action", type=str.lower, choices=tuple(ACTIONS),
         help="deprecated (use ca-cert-request-ACTION): what to do, without asking",
     )
-    review.add_argument(
+    saved = review.add_mutually_exclusive_group()
+    saved.add_argument(
         "--output-file", metavar="FILE", help="save the request (JSON) to FILE and stop"
+    )
+    saved.add_argument(
+        "--file", metavar="FILE",
+        help="deprecated (use --output-file): save the request (JSON) to FILE, ask for the "
+        "action, then act on the request as FILE then holds it",
     )
 
     for action, (_, description) in ACTIONS.items():
@@ -364,8 +370,9 @@ def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
 def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Review a request (getting its nonce), then act on it in the same session."""
     request_id = hex_id(args.request_id, "certificate request ID")
-    if args.action and args.output_file:
-        raise CLIError("--action and --output-file are mutually exclusive", exit_code=2)
+    if args.action and (args.output_file or args.file):
+        option = "--output-file" if args.output_file else "--file"
+        raise CLIError(f"--action and {option} are mutually exclusive", exit_code=2)
     certs = CertClient(ctx.client())
     review = certs.review_request(request_id)
     out = ctx.printer.prompt_stream
@@ -373,17 +380,21 @@ def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
         rule = "-" * len(f"Retrieved certificate request {request_id}")
         out.write(f"{rule}\nRetrieved certificate request {request_id}\n{rule}\n")
         out.write("\n".join(review_lines(review)) + "\n\n")
-    if args.output_file:
-        Path(args.output_file).expanduser().write_text(
+    saved = args.output_file or args.file
+    if saved:
+        Path(saved).expanduser().write_text(
             json.dumps(review.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+        out.write(f"Please review the certificate request in {saved}.\n")
+    if args.output_file:
         out.write(
-            f"Please review the certificate request in {args.output_file}.\n"
             "Update the file if necessary, then execute:\n\n"
             f"  $ pki ... ca-cert-request-<action> {request_id} --input-file {args.output_file}"
             f"\n\nAvailable actions: {', '.join(ACTIONS)}\n"
         )
         return 0
+    if args.file:
+        out.write("Update the file if necessary, then select an action below.\n\n")
     action = args.action
     while action is None:
         answer = ask(f"Action ({'/'.join(ACTIONS)}): ", stream=out)
@@ -395,7 +406,21 @@ def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
             action = answer.lower()
         else:
             out.write(f"Invalid action: {answer}\n")
+    if args.file:  # as the Java CLI: the request as the file now holds it
+        review = _saved_review(Path(args.file).expanduser(), request_id, review.nonce)
     return _act(ctx, certs, request_id, action, review)
+
+
+def _saved_review(path: Path, request_id: str, nonce: Any) -> CertReviewResponse:
+    """The review saved (and perhaps edited) in ``path``, with this session's nonce."""
+    try:
+        edited = CertReviewResponse.from_json(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"{path}: not a saved certificate request ({exc})") from None
+    if _hex(edited.request_id) != request_id:
+        raise CLIError(f"Incorrect certificate request in {path}")
+    edited.nonce = nonce
+    return edited
 
 
 def _action_command(action: str) -> Any:
@@ -407,16 +432,8 @@ def _action_command(action: str) -> Any:
             details = "\n".join(review_lines(review)) + "\n"
             confirm("Are you sure", args.force, f"{action} request {request_id}", details,
                     stream=ctx.printer.prompt_stream)
-        else:
-            path = Path(args.input_file).expanduser()
-            try:
-                edited = CertReviewResponse.from_json(json.loads(path.read_text("utf-8")))
-            except (OSError, ValueError) as exc:
-                raise CLIError(f"{path}: not a saved certificate request ({exc})") from None
-            if _hex(edited.request_id) != request_id:
-                raise CLIError(f"Incorrect certificate request in {path}")
-            edited.nonce = review.nonce  # the nonce of this session
-            review = edited
+        else:  # with the nonce of this session
+            review = _saved_review(Path(args.input_file).expanduser(), request_id, review.nonce)
         return _act(ctx, certs, request_id, action, review)
 
     run.__doc__ = f"{ACTIONS[action][1]} (review it for the nonce, then {action} it)."

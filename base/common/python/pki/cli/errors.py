@@ -193,16 +193,17 @@ def _url_hint(url: str, cause: BaseException) -> str:
         return ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     if port is None:
         default = 443 if parts.scheme == "https" else 80
         return (f" (-U names no port, so {default} was used; Dogtag listens on 8443 for "
-                f"HTTPS: -U https://{parts.hostname}:8443)")
+                f"HTTPS: -U https://{host}:8443)")
     # a TLS port reading an HTTP request resets the connection (or answers garbage)
     if parts.scheme == "http" and (
         isinstance(cause, ConnectionResetError) or not isinstance(cause, OSError)
     ):
         return (f" (if port {port} serves HTTPS, as Dogtag's 8443 does, use "
-                f"-U https://{parts.hostname}:{port})")
+                f"-U https://{host}:{port})")
     return ""
 
 

@@ -5,12 +5,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 import socket
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from cli_helpers import Run, enroll, failed, framed, ok
+from cli_helpers import Run, enroll, failed, framed, ok, write_csr
 from client_helpers import unique
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -75,6 +79,58 @@ def test_import_pkcs7_chain(
     assert cn in listed.fields("Nickname")
     cas = ok(pki("-d", str(db), "client-cert-find", "--ca"))
     assert cas.fields("Trust Flags") == ["CT,C,C"]
+
+
+class _EditsThenAnswers(io.StringIO):
+    """Standard input whose answer comes after ``edit`` has run, as an admin edits the saved
+    request while the command waits for the action."""
+
+    def __init__(self, answer: str, edit: Callable[[], None]) -> None:
+        super().__init__(answer)
+        self.edit = edit
+
+    def readline(self, size: int | None = -1) -> str:
+        self.edit()
+        return super().readline()
+
+
+def _pending_request(pki: Run, anon: list[str], directory: Path, cn: str) -> str:
+    csr, _ = write_csr(directory, cn)
+    return ok(pki(*anon, "ca-cert-request-submit", "--profile", "caServerCert",
+                  "--csr-file", str(csr))).field("Request ID")
+
+
+def test_review_with_the_deprecated_file_option(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``ca-cert-request-review ID --file FILE`` (Java's older process): saves the request,
+    asks for the action, then acts on the request as FILE holds it after the answer."""
+    saved = tmp_path / "review.json"
+    request_id = _pending_request(pki, anon, tmp_path, unique("review-file"))
+    monkeypatch.setattr(sys, "stdin", _EditsThenAnswers("approve\n", lambda: None))
+    approved = ok(pki(*agent, "ca-cert-request-review", request_id, "--file", str(saved)))
+    assert json.loads(saved.read_text())["requestId"] in (request_id, str(int(request_id, 16)))
+    assert (f"Please review the certificate request in {saved}.\n"
+            "Update the file if necessary, then select an action below.\n\n"
+            "Action (approve/reject/cancel/update/validate/assign/unassign): ") in approved.out
+    assert approved.field("Request Status") == "complete"
+
+    # the file is read back after the answer: an edit made meanwhile is what is sent
+    other = _pending_request(pki, anon, tmp_path, unique("review-file-2"))
+
+    def retarget() -> None:
+        data = json.loads(saved.read_text())
+        data["requestId"] = request_id  # not the request under review
+        saved.write_text(json.dumps(data))
+
+    monkeypatch.setattr(sys, "stdin", _EditsThenAnswers("approve\n", retarget))
+    line = failed(pki(*agent, "ca-cert-request-review", other, "--file", str(saved)))
+    assert line == f"ERROR: Incorrect certificate request in {saved}"
+    pending = ok(pki(*agent, "ca-cert-request-show", other))
+    assert pending.field("Request Status") == "pending"
+    assert "not allowed with argument --file" in failed(
+        pki(*agent, "ca-cert-request-review", other, "--file", "a", "--output-file", "b"), 2)
 
 
 def test_url_without_port_names_8443(pki: Run, fresh_db: list[str]) -> None:
