@@ -367,6 +367,17 @@ class _Front:
         return self.run_java(args, remainder)
 
     def run_python(self, global_args: argparse.Namespace, command: str, rest: list[str]) -> int:
+        unknown = _unknown_options(self.commands[command], rest)
+        if unknown:
+            # checked before parsing: a Java-only option may stand in for one the Python
+            # command requires (client-cert-import --ca-server instead of --ca-cert)
+            found = self.java()
+            if isinstance(found, str):
+                message = f"unrecognized arguments: {' '.join(unknown)}"
+                raise UsageError(self._unknown_option(command, message, found))
+            logger.info("%s: no option %s here; running it in the Java CLI", command,
+                        " ".join(unknown))
+            return self.run_java(global_args, [command, *rest])
         try:
             command_args = self.parser.parse_args([command, *rest])
         except SystemExit as exc:  # the command's --help
@@ -407,6 +418,20 @@ class _Front:
                 except Exception as exc:  # closing must not hide the command's own result
                     logger.debug("error while closing: %s", exc)
             _restore_logging(handler, previous_level)
+
+
+def _unknown_options(parser: argparse.ArgumentParser, arguments: list[str]) -> list[str]:
+    """The ``--long`` options among ``arguments`` (up to ``--``) that ``parser`` neither
+    defines nor abbreviates (argparse, like the Java CLI's commons-cli, takes a prefix)."""
+    known = [flag for flag in parser._option_string_actions if flag.startswith("--")]
+    unknown = []
+    for argument in arguments:
+        if argument == "--":
+            break
+        name = argument.split("=", 1)[0]
+        if name.startswith("--") and not any(flag.startswith(name) for flag in known):
+            unknown.append(name)
+    return unknown
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -452,10 +452,26 @@ def test_options_only_java_has(pki: Run, fake_java: FakeJava, tmp_path: Path,
     # without the Java CLI it is a usage error naming the option
     monkeypatch.setenv("PKI_LIB", str(tmp_path))
     line = failed(pki("ca-cert-find", "--input", "search.xml"), status=2)
-    assert "unrecognized arguments: --input search.xml" in line
+    assert "unrecognized arguments: --input (see" in line
     # ...pointing at the command's own options, and at the Java CLI that may have it
     assert "(see 'pki ca-cert-find --help'; the Java pki CLI, whose ca-cert-find" in line
     assert "is not installed" in line
+
+
+def test_java_only_option_in_place_of_a_required_one(
+    pki: Run, fake_java: FakeJava, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``client-cert-import RootCA --ca-server`` lacks every option the Python command
+    requires (--cert, --ca-cert, ...): it still goes to the Java CLI, which has it."""
+    ok(pki("-U", "https://ca.example.com:8443", "client-cert-import", "RootCA", "--ca-server"))
+    assert fake_java.argv()[-3:] == ["client-cert-import", "RootCA", "--ca-server"]
+    # a prefix of a Python option is that option, as with commons-cli: no Java
+    monkeypatch.setenv("PKI_LIB", str(tmp_path))
+    line = failed(pki("client-cert-import", "--ca-cert"), status=2)
+    assert "argument --ca-cert: expected one argument" in line
+    line = failed(pki("client-cert-import", "RootCA", "--ca-server"), status=2)
+    assert line.startswith("ERROR: unrecognized arguments: --ca-server (see 'pki "
+                           "client-cert-import --help'; the Java pki CLI")
 
 
 def test_nickname_with_spaces_unquoted(pki: Run, tmp_path: Path,
