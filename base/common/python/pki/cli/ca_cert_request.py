@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from pki.cert import CertClient, CertEnrollmentRequest, CertRequestInfo, CertReviewResponse
+from pki.cli.ca_cert import CERT_FORMATS, cert_format, export_cert
 from pki.cli.context import CLIContext, CLIError, add_command, ask, confirm
 from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_date, java_dn, java_string
@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
     issue.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
     issue.add_argument("--output-file", metavar="FILE", help="write the certificate to FILE")
     issue.add_argument(
-        "--output-format", type=_cert_format, choices=("PEM", "DER", "text", "json"),
+        "--output-format", type=cert_format, choices=CERT_FORMATS,
         default=argparse.SUPPRESS,
         help="certificate format: PEM (default) or DER (json: the certificate's JSON)",
     )
@@ -147,11 +147,6 @@ def _csr_options(parser: argparse.ArgumentParser, request_type: str | None) -> N
     parser.add_argument("--renewal", action="store_true", help="submit a renewal request")
     parser.add_argument("--serial", help="serial number of the certificate to renew",
                         type=dogtag_id("serial number"))
-
-
-def _cert_format(value: str) -> str:
-    """``PEM``/``DER`` in any case; ``text``/``json`` (the global option's values)."""
-    return value.upper() if value.upper() in ("PEM", "DER") else value.lower()
 
 
 # -- records -------------------------------------------------------------------------------
@@ -341,20 +336,7 @@ def issue_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     if info.request_status != "complete" or not info.cert_id:
         raise CLIError(f"Request {info.request_status}"
                        + (f": {info.error_message}" if info.error_message else ""))
-    cert = certs.get_cert(info.cert_id)
-    pem = cert.encoded or ""
-    der = x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(
-        serialization.Encoding.DER)
-    data = der if args.output_format == "DER" else pem.encode("ascii")
-    if args.output_file:
-        Path(args.output_file).expanduser().write_bytes(data)
-    if ctx.printer.is_json:
-        ctx.printer.json(cert)
-    elif not args.output_file:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    return 0
+    return export_cert(ctx, certs.get_cert(info.cert_id), args.output_format, args.output_file)
 
 
 def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,

@@ -150,3 +150,28 @@ def test_http_url_to_the_https_port(pki: Run, server: DogtagTestServer,
     assert line.startswith(f"ERROR: cannot connect to http://127.0.0.1:{port}: ")
     assert line.endswith(
         f"(if port {port} serves HTTPS, as Dogtag's 8443 does, use -U https://127.0.0.1:{port})")
+
+
+def test_ca_cert_export(pki: Run, anon: list[str], agent: list[str], tmp_path: Path) -> None:
+    """``ca-cert-export SERIAL`` (what the Java CLI's ``ca-cert-show --output`` warns to use):
+    PEM on standard output, ``--output-format DER`` (any case) and ``--output-file``."""
+    cn = unique("export")
+    serial = enroll(pki, anon, agent, tmp_path, cn)
+    shown = tmp_path / "shown.pem"
+    ok(pki(*anon, "ca-cert-show", serial, "--output", str(shown)))
+    exported = ok(pki(*anon, "ca-cert-export", serial))
+    assert exported.out == shown.read_text()
+    cert = x509.load_pem_x509_certificate(exported.out.encode())
+    assert cert.serial_number == int(serial, 16)
+
+    der = tmp_path / "cert.der"
+    written = ok(pki(*anon, "ca-cert-export", serial, "--output-format", "der",
+                     "--output-file", str(der)))
+    assert written.out == ""
+    assert der.read_bytes() == cert.public_bytes(serialization.Encoding.DER)
+
+    data = json.loads(ok(pki(*anon, "--output-format", "json", "ca-cert-export", serial)).out)
+    assert data["Encoded"] == exported.out
+    assert "Certificate ID 0x7fffff not found" in failed(pki(*anon, "ca-cert-export", "0x7fffff"))
+    assert "invalid choice: 'xml'" in failed(
+        pki(*anon, "ca-cert-export", serial, "--output-format", "xml"), 2)
