@@ -72,8 +72,8 @@ def test_module_listings(pki: Run) -> None:
     listed = ok(pki("ca-cert")).out
     names = [line.split()[0] for line in listed.splitlines()[1:] if line.startswith(" ")]
     assert names == [
-        "ca-cert-find", "ca-cert-issue", "ca-cert-show", "ca-cert-export", "ca-cert-revoke", "ca-cert-hold",
-        "ca-cert-release-hold", "ca-cert-request",
+        "ca-cert-find", "ca-cert-issue", "ca-cert-show", "ca-cert-export", "ca-cert-revoke",
+        "ca-cert-hold", "ca-cert-release-hold", "ca-cert-request",
     ]
     request = ok(pki("ca-cert-request")).out
     assert " ca-cert-request-approve " in request and " ca-cert-request-profile-find" in request
