@@ -76,8 +76,13 @@ def register(subparsers: Any) -> None:
     submit = add_command(
         subparsers, "ca-cert-request-submit", "Submit certificate request", submit_request
     )
-    submit.add_argument("--profile", required=True, help="enrollment profile, e.g. caServerCert")
-    _csr_options(submit, request_type="pkcs10")
+    submit.add_argument(
+        "request_file", nargs="?", metavar="FILE",
+        help="enrollment request saved by ca-cert-request-profile-show --output (JSON), "
+        "instead of --profile",
+    )
+    submit.add_argument("--profile", help="enrollment profile, e.g. caServerCert")
+    _csr_options(submit, request_type=None)
     submit.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
 
     issue = add_command(subparsers, "ca-cert-issue", "Issue certificate", issue_cert,
@@ -285,10 +290,35 @@ def _fill_request(request: CertEnrollmentRequest, args: argparse.Namespace) -> N
         _fill_subject(request, subject)
 
 
-def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Fill the profile's template with the CSR (and subject, renewal serial) and submit."""
+def _enrollment_request(
+    ctx: CLIContext, args: argparse.Namespace, saved: str | None, saved_name: str
+) -> tuple[CertClient, CertEnrollmentRequest]:
+    """The CA's client and the request to fill: the one saved in ``saved`` (JSON), else the
+    template of ``--profile`` (whose request type then defaults to pkcs10), as the Java
+    CLI's submit and issue choose."""
+    if (saved is None) == (args.profile is None):
+        raise CLIError(f"give either --profile or {saved_name} (a request saved by "
+                       "ca-cert-request-profile-show ID --output FILE)", exit_code=2)
     certs = CertClient(ctx.client())
-    request = certs.get_enrollment_template(args.profile)
+    if saved is None:
+        args.request_type = args.request_type or "pkcs10"
+        return certs, certs.get_enrollment_template(args.profile)
+    path = Path(saved).expanduser()
+    try:
+        text = path.read_text("utf-8")
+        if text.lstrip().startswith("<"):
+            raise ValueError("it is XML, which this client does not read: save the request "
+                             "again with pki ca-cert-request-profile-show ID --output FILE "
+                             "(JSON)")
+        return certs, CertEnrollmentRequest.from_json(json.loads(text))
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"{path}: not an enrollment request ({exc})") from None
+
+
+def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Fill the profile's template (or the saved request) with the CSR (and subject,
+    renewal serial) and submit it."""
+    certs, request = _enrollment_request(ctx, args, args.request_file, "a request FILE")
     _fill_request(request, args)
     return print_submission(
         ctx, list(certs.submit_enrollment_request(request, authority=args.issuer_id))
@@ -312,19 +342,7 @@ def print_submission(ctx: CLIContext, infos: list[CertRequestInfo]) -> int:
 def issue_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Submit a request and, when it is pending, review and approve it in the same session;
     then print (or save) the certificate, as the Java CLI's ``ca-cert-issue``."""
-    if (args.input_file is None) == (args.profile is None):
-        raise CLIError("give either --profile or --input-file (a template saved by "
-                       "ca-cert-request-profile-show --output)", exit_code=2)
-    certs = CertClient(ctx.client())
-    if args.input_file is not None:
-        path = Path(args.input_file).expanduser()
-        try:
-            request = CertEnrollmentRequest.from_json(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"{path}: not an enrollment request ({exc})") from None
-    else:
-        request = certs.get_enrollment_template(args.profile)
-        args.request_type = args.request_type or "pkcs10"
+    certs, request = _enrollment_request(ctx, args, args.input_file, "--input-file")
     _fill_request(request, args)
     infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
     if not infos:

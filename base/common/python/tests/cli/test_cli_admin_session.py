@@ -175,3 +175,32 @@ def test_ca_cert_export(pki: Run, anon: list[str], agent: list[str], tmp_path: P
     assert "Certificate ID 0x7fffff not found" in failed(pki(*anon, "ca-cert-export", "0x7fffff"))
     assert "invalid choice: 'xml'" in failed(
         pki(*anon, "ca-cert-export", serial, "--output-format", "xml"), 2)
+
+
+def test_submit_a_saved_request_file(
+    pki: Run, anon: list[str], agent: list[str], tmp_path: Path
+) -> None:
+    """Java's ``ca-cert-request-profile-show ID --output FILE``, edit, then
+    ``ca-cert-request-submit FILE``: the saved request (JSON here) stands for --profile."""
+    saved = tmp_path / "caServerCert.json"
+    ok(pki(*anon, "ca-cert-request-profile-show", "caServerCert", "--output", str(saved)))
+    cn = unique("saved-request")
+    csr, _ = write_csr(tmp_path, cn)
+    submitted = ok(pki(*anon, "ca-cert-request-submit", str(saved), "--csr-file", str(csr)))
+    request_id = submitted.field("Request ID")
+    assert submitted.field("Request Status") == "pending"
+    review = ok(pki(*agent, "ca-cert-request-review", request_id, "--output-file",
+                    str(tmp_path / "review.json")))
+    assert "  Profile: Manual Server Certificate Enrollment" in review.out
+    serial = ok(pki(*agent, "ca-cert-request-approve", request_id, "--force")).field(
+        "Certificate ID")
+    assert ok(pki(*anon, "ca-cert-show", serial)).field("Subject DN") == f"CN={cn}"
+
+    both = failed(pki(*anon, "ca-cert-request-submit", str(saved), "--profile",
+                      "caServerCert", "--csr-file", str(csr)), 2)
+    assert both == ("ERROR: give either --profile or a request FILE (a request saved by "
+                    "ca-cert-request-profile-show ID --output FILE)")
+    xml = tmp_path / "request.xml"
+    xml.write_text("<CertEnrollmentRequest/>\n")
+    line = failed(pki(*anon, "ca-cert-request-submit", str(xml), "--csr-file", str(csr)))
+    assert line.startswith(f"ERROR: {xml}: not an enrollment request (it is XML")
