@@ -112,6 +112,8 @@ def register(subparsers: Any) -> None:
                          help="write the request there instead of submitting it")
     request.add_argument("--profile",
                          help="enrollment profile (default: caUserCert, caECUserCert for EC)")
+    request.add_argument("--issuer-id", metavar="ID",
+                         help="lightweight CA to submit to (default: host CA)")
 
 
 def _pkcs12_password_options(parser: argparse.ArgumentParser) -> None:
@@ -382,5 +384,7 @@ def _submit(ctx: CLIContext, args: argparse.Namespace, csr_pem: str) -> int:
     request = certs.create_enrollment_request(
         profile, {"cert_request_type": args.type, "cert_request": csr_pem}
     )
-    return print_submission(ctx, list(certs.submit_enrollment_request(request)))
+    return print_submission(
+        ctx, list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    )
 

@@ -204,3 +204,28 @@ def test_submit_a_saved_request_file(
     xml.write_text("<CertEnrollmentRequest/>\n")
     line = failed(pki(*anon, "ca-cert-request-submit", str(xml), "--csr-file", str(csr)))
     assert line.startswith(f"ERROR: {xml}: not an enrollment request (it is XML")
+
+
+def test_client_cert_request_to_a_lightweight_ca(
+    pki: Run, agent: list[str], fresh_db: list[str]
+) -> None:
+    """``client-cert-request --issuer-id ID`` (as Java's): the key is made in the database
+    and the request goes to that authority, whose certificate signs the result."""
+    name = unique("lwca")
+    created = ok(pki(*agent, "ca-authority-create", f"CN={name},O=Example", "--parent",
+                     "host-authority", "--desc", name))
+    authority_id = created.field("ID").strip()
+    try:
+        submitted = ok(pki(*fresh_db, "client-cert-request", f"UID={unique('lw-user')}",
+                           "--issuer-id", authority_id))
+        request_id = submitted.field("Request ID")
+        serial = ok(pki(*agent, "ca-cert-request-approve", request_id, "--force")).field(
+            "Certificate ID")
+        assert ok(pki(*agent, "ca-cert-show", serial)).field("Issuer DN") == \
+            f"CN={name},O=Example"
+        unknown = failed(pki(*fresh_db, "client-cert-request", "UID=nobody", "--issuer-id",
+                             "00000000-0000-0000-0000-000000000000"))
+        assert "CA not found" in unknown
+    finally:
+        ok(pki(*agent, "ca-authority-disable", authority_id))
+        ok(pki(*agent, "ca-authority-del", authority_id, "--force"))
