@@ -373,7 +373,10 @@ class _Front:
             # command requires (client-cert-import --ca-server instead of --ca-cert)
             found = self.java()
             if isinstance(found, str):
-                message = f"unrecognized arguments: {' '.join(unknown)}"
+                flags = [f for f in self.commands[command]._option_string_actions if f[:2] == "--"]
+                close = difflib.get_close_matches(unknown[0], flags, n=2)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                message = f"unrecognized arguments: {' '.join(unknown)}{hint}"
                 raise UsageError(self._unknown_option(command, message, found))
             logger.info("%s: no option %s here; running it in the Java CLI", command,
                         " ".join(unknown))
