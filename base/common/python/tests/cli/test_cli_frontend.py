@@ -470,8 +470,8 @@ def test_java_only_option_in_place_of_a_required_one(
     line = failed(pki("client-cert-import", "--ca-cert"), status=2)
     assert "argument --ca-cert: expected one argument" in line
     line = failed(pki("client-cert-import", "RootCA", "--ca-server"), status=2)
-    assert line.startswith("ERROR: unrecognized arguments: --ca-server (see 'pki "
-                           "client-cert-import --help'; the Java pki CLI")
+    assert line.startswith("ERROR: unrecognized arguments: --ca-server; did you mean "
+                           "--ca-cert? (see 'pki client-cert-import --help'; the Java pki CLI")
     # a misspelt option: the close ones are named
     line = failed(pki("ca-cert-find", "--maxresults", "3"), status=2)
     assert line.startswith("ERROR: unrecognized arguments: --maxresults; did you mean "
