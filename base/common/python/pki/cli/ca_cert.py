@@ -13,7 +13,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import sys
+from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from pki.cert import CertClient, CertData, CertDataInfo, CertRequestInfo, CertRevokeRequest
 from pki.cli.context import CLIContext, CLIError, add_command, confirm
@@ -119,6 +124,16 @@ def register(subparsers: Any) -> None:
     show.add_argument("--pretty", action="store_true", help="also print the decoded certificate")
     show.add_argument("--encoded", action="store_true", help="also print the PEM certificate")
     show.add_argument("--output", metavar="FILE", help="write the PEM certificate to FILE")
+
+    export = add_command(subparsers, "ca-cert-export", "Export certificate", export_command,
+                         own_options=("--output-format",))
+    export.add_argument("serial", metavar="SERIAL", help="serial number (decimal or 0x hex)",
+                        type=dogtag_id("serial number"))
+    export.add_argument("--output-format", type=cert_format, choices=CERT_FORMATS,
+                        default=argparse.SUPPRESS,
+                        help="certificate format: PEM (default) or DER (json: its JSON)")
+    export.add_argument("--output-file", metavar="FILE",
+                        help="write the certificate to FILE (default: standard output)")
 
     serials: dict[str, Any] = {
         "metavar": "SERIAL", "nargs": "+", "help": "serial numbers (decimal or 0x hex)",
@@ -271,6 +286,45 @@ def show_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
         ctx.printer.line()
         ctx.printer.stream.write(cert.encoded)
     return 0
+
+
+#: ``--output-format`` of the commands that write a certificate: Java's PEM or DER, or the
+#: global option's text and json (then the certificate's JSON is printed)
+CERT_FORMATS = ("PEM", "DER", "text", "json")
+
+
+def cert_format(value: str) -> str:
+    """``PEM``/``DER`` in any case; ``text``/``json`` (the global option's values)."""
+    return value.upper() if value.upper() in ("PEM", "DER") else value.lower()
+
+
+def export_cert(
+    ctx: CLIContext, cert: CertData, output_format: str | None, output_file: str | None
+) -> int:
+    """Write ``cert`` as PEM (default) or DER to ``output_file``, else to standard output,
+    as the Java CLI's ``ca-cert-export`` and ``ca-cert-issue`` do; with JSON output, print
+    the certificate's JSON instead of writing it to standard output."""
+    if not cert.encoded:
+        raise CLIError(f"the server sent no PEM for certificate {cert.serial_number}")
+    pem = cert.encoded.encode("ascii")
+    data = pem
+    if output_format == "DER":
+        data = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    if output_file:
+        Path(output_file).expanduser().write_bytes(data)
+    if ctx.printer.is_json:
+        ctx.printer.json(cert)
+    elif not output_file:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def export_command(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """``ca-cert-export SERIAL``: the certificate alone (anonymous ``GET``)."""
+    cert = CertClient(ctx.client()).get_cert(args.serial)
+    return export_cert(ctx, cert, args.output_format, args.output_file)
 
 
 # -- revoke, hold, release -------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from pki.cert import CertClient, CertEnrollmentRequest, CertRequestInfo, CertReviewResponse
+from pki.cli.ca_cert import CERT_FORMATS, cert_format, export_cert
 from pki.cli.context import CLIContext, CLIError, add_command, ask, confirm
 from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_date, java_dn, java_string
@@ -76,8 +76,13 @@ def register(subparsers: Any) -> None:
     submit = add_command(
         subparsers, "ca-cert-request-submit", "Submit certificate request", submit_request
     )
-    submit.add_argument("--profile", required=True, help="enrollment profile, e.g. caServerCert")
-    _csr_options(submit, request_type="pkcs10")
+    submit.add_argument(
+        "request_file", nargs="?", metavar="FILE",
+        help="enrollment request saved by ca-cert-request-profile-show --output (JSON), "
+        "instead of --profile",
+    )
+    submit.add_argument("--profile", help="enrollment profile, e.g. caServerCert")
+    _csr_options(submit, request_type=None)
     submit.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
 
     issue = add_command(subparsers, "ca-cert-issue", "Issue certificate", issue_cert,
@@ -89,7 +94,7 @@ def register(subparsers: Any) -> None:
     issue.add_argument("--issuer-id", metavar="ID", help="lightweight CA (default: host CA)")
     issue.add_argument("--output-file", metavar="FILE", help="write the certificate to FILE")
     issue.add_argument(
-        "--output-format", type=_cert_format, choices=("PEM", "DER", "text", "json"),
+        "--output-format", type=cert_format, choices=CERT_FORMATS,
         default=argparse.SUPPRESS,
         help="certificate format: PEM (default) or DER (json: the certificate's JSON)",
     )
@@ -103,8 +108,14 @@ def register(subparsers: Any) -> None:
         "--action", type=str.lower, choices=tuple(ACTIONS),
         help="deprecated (use ca-cert-request-ACTION): what to do, without asking",
     )
-    review.add_argument(
+    saved = review.add_mutually_exclusive_group()
+    saved.add_argument(
         "--output-file", metavar="FILE", help="save the request (JSON) to FILE and stop"
+    )
+    saved.add_argument(
+        "--file", metavar="FILE",
+        help="deprecated (use --output-file): save the request (JSON) to FILE, ask for the "
+        "action, then act on the request as FILE then holds it",
     )
 
     for action, (_, description) in ACTIONS.items():
@@ -141,11 +152,6 @@ def _csr_options(parser: argparse.ArgumentParser, request_type: str | None) -> N
     parser.add_argument("--renewal", action="store_true", help="submit a renewal request")
     parser.add_argument("--serial", help="serial number of the certificate to renew",
                         type=dogtag_id("serial number"))
-
-
-def _cert_format(value: str) -> str:
-    """``PEM``/``DER`` in any case; ``text``/``json`` (the global option's values)."""
-    return value.upper() if value.upper() in ("PEM", "DER") else value.lower()
 
 
 # -- records -------------------------------------------------------------------------------
@@ -284,10 +290,35 @@ def _fill_request(request: CertEnrollmentRequest, args: argparse.Namespace) -> N
         _fill_subject(request, subject)
 
 
-def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
-    """Fill the profile's template with the CSR (and subject, renewal serial) and submit."""
+def _enrollment_request(
+    ctx: CLIContext, args: argparse.Namespace, saved: str | None, saved_name: str
+) -> tuple[CertClient, CertEnrollmentRequest]:
+    """The CA's client and the request to fill: the one saved in ``saved`` (JSON), else the
+    template of ``--profile`` (whose request type then defaults to pkcs10), as the Java
+    CLI's submit and issue choose."""
+    if (saved is None) == (args.profile is None):
+        raise CLIError(f"give either --profile or {saved_name} (a request saved by "
+                       "ca-cert-request-profile-show ID --output FILE)", exit_code=2)
     certs = CertClient(ctx.client())
-    request = certs.get_enrollment_template(args.profile)
+    if saved is None:
+        args.request_type = args.request_type or "pkcs10"
+        return certs, certs.get_enrollment_template(args.profile)
+    path = Path(saved).expanduser()
+    try:
+        text = path.read_text("utf-8")
+        if text.lstrip().startswith("<"):
+            raise ValueError("it is XML, which this client does not read: save the request "
+                             "again with pki ca-cert-request-profile-show ID --output FILE "
+                             "(JSON)")
+        return certs, CertEnrollmentRequest.from_json(json.loads(text))
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"{path}: not an enrollment request ({exc})") from None
+
+
+def submit_request(ctx: CLIContext, args: argparse.Namespace) -> int:
+    """Fill the profile's template (or the saved request) with the CSR (and subject,
+    renewal serial) and submit it."""
+    certs, request = _enrollment_request(ctx, args, args.request_file, "a request FILE")
     _fill_request(request, args)
     return print_submission(
         ctx, list(certs.submit_enrollment_request(request, authority=args.issuer_id))
@@ -311,19 +342,7 @@ def print_submission(ctx: CLIContext, infos: list[CertRequestInfo]) -> int:
 def issue_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Submit a request and, when it is pending, review and approve it in the same session;
     then print (or save) the certificate, as the Java CLI's ``ca-cert-issue``."""
-    if (args.input_file is None) == (args.profile is None):
-        raise CLIError("give either --profile or --input-file (a template saved by "
-                       "ca-cert-request-profile-show --output)", exit_code=2)
-    certs = CertClient(ctx.client())
-    if args.input_file is not None:
-        path = Path(args.input_file).expanduser()
-        try:
-            request = CertEnrollmentRequest.from_json(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError) as exc:
-            raise CLIError(f"{path}: not an enrollment request ({exc})") from None
-    else:
-        request = certs.get_enrollment_template(args.profile)
-        args.request_type = args.request_type or "pkcs10"
+    certs, request = _enrollment_request(ctx, args, args.input_file, "--input-file")
     _fill_request(request, args)
     infos = list(certs.submit_enrollment_request(request, authority=args.issuer_id))
     if not infos:
@@ -335,20 +354,7 @@ def issue_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     if info.request_status != "complete" or not info.cert_id:
         raise CLIError(f"Request {info.request_status}"
                        + (f": {info.error_message}" if info.error_message else ""))
-    cert = certs.get_cert(info.cert_id)
-    pem = cert.encoded or ""
-    der = x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(
-        serialization.Encoding.DER)
-    data = der if args.output_format == "DER" else pem.encode("ascii")
-    if args.output_file:
-        Path(args.output_file).expanduser().write_bytes(data)
-    if ctx.printer.is_json:
-        ctx.printer.json(cert)
-    elif not args.output_file:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    return 0
+    return export_cert(ctx, certs.get_cert(info.cert_id), args.output_format, args.output_file)
 
 
 def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
@@ -364,8 +370,9 @@ def _act(ctx: CLIContext, certs: CertClient, request_id: str, action: str,
 def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
     """Review a request (getting its nonce), then act on it in the same session."""
     request_id = hex_id(args.request_id, "certificate request ID")
-    if args.action and args.output_file:
-        raise CLIError("--action and --output-file are mutually exclusive", exit_code=2)
+    if args.action and (args.output_file or args.file):
+        option = "--output-file" if args.output_file else "--file"
+        raise CLIError(f"--action and {option} are mutually exclusive", exit_code=2)
     certs = CertClient(ctx.client())
     review = certs.review_request(request_id)
     out = ctx.printer.prompt_stream
@@ -373,17 +380,21 @@ def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
         rule = "-" * len(f"Retrieved certificate request {request_id}")
         out.write(f"{rule}\nRetrieved certificate request {request_id}\n{rule}\n")
         out.write("\n".join(review_lines(review)) + "\n\n")
-    if args.output_file:
-        Path(args.output_file).expanduser().write_text(
+    saved = args.output_file or args.file
+    if saved:
+        Path(saved).expanduser().write_text(
             json.dumps(review.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+        out.write(f"Please review the certificate request in {saved}.\n")
+    if args.output_file:
         out.write(
-            f"Please review the certificate request in {args.output_file}.\n"
             "Update the file if necessary, then execute:\n\n"
             f"  $ pki ... ca-cert-request-<action> {request_id} --input-file {args.output_file}"
             f"\n\nAvailable actions: {', '.join(ACTIONS)}\n"
         )
         return 0
+    if args.file:
+        out.write("Update the file if necessary, then select an action below.\n\n")
     action = args.action
     while action is None:
         answer = ask(f"Action ({'/'.join(ACTIONS)}): ", stream=out)
@@ -395,7 +406,21 @@ def review_request(ctx: CLIContext, args: argparse.Namespace) -> int:
             action = answer.lower()
         else:
             out.write(f"Invalid action: {answer}\n")
+    if args.file:  # as the Java CLI: the request as the file now holds it
+        review = _saved_review(Path(args.file).expanduser(), request_id, review.nonce)
     return _act(ctx, certs, request_id, action, review)
+
+
+def _saved_review(path: Path, request_id: str, nonce: Any) -> CertReviewResponse:
+    """The review saved (and perhaps edited) in ``path``, with this session's nonce."""
+    try:
+        edited = CertReviewResponse.from_json(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"{path}: not a saved certificate request ({exc})") from None
+    if _hex(edited.request_id) != request_id:
+        raise CLIError(f"Incorrect certificate request in {path}")
+    edited.nonce = nonce
+    return edited
 
 
 def _action_command(action: str) -> Any:
@@ -407,16 +432,8 @@ def _action_command(action: str) -> Any:
             details = "\n".join(review_lines(review)) + "\n"
             confirm("Are you sure", args.force, f"{action} request {request_id}", details,
                     stream=ctx.printer.prompt_stream)
-        else:
-            path = Path(args.input_file).expanduser()
-            try:
-                edited = CertReviewResponse.from_json(json.loads(path.read_text("utf-8")))
-            except (OSError, ValueError) as exc:
-                raise CLIError(f"{path}: not a saved certificate request ({exc})") from None
-            if _hex(edited.request_id) != request_id:
-                raise CLIError(f"Incorrect certificate request in {path}")
-            edited.nonce = review.nonce  # the nonce of this session
-            review = edited
+        else:  # with the nonce of this session
+            review = _saved_review(Path(args.input_file).expanduser(), request_id, review.nonce)
         return _act(ctx, certs, request_id, action, review)
 
     run.__doc__ = f"{ACTIONS[action][1]} (review it for the nonce, then {action} it)."

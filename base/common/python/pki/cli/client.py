@@ -4,9 +4,9 @@
   password from ``-c``/``-C``/``-f``, else one typed twice on the terminal (no echo), else
   none, and says when it is created without one;
 - ``client-cert-find`` lists it (no server involved), like ``certutil -L``: the nickname to
-  pass to ``-n``, subject, issuer, serial number, validity and trust flags. The default
-  lists user certificates (those with a private key); ``--ca`` CA certificates, ``--all``
-  everything;
+  pass to ``-n``, subject, issuer, serial number, validity and trust flags. As in the Java
+  CLI, the default lists every certificate, ``--ca`` only CA certificates (``--all``, the
+  default, is kept for scripts written for earlier versions);
 - ``client-cert-import`` imports a certificate (``--cert``, trust ``u,u,u`` by default), a CA
   certificate (``--ca-cert``, ``CT,C,C``) or a PKCS #12 file (``--pkcs12``) with NSS's own
   PKCS #12 code; ``client-cert-del``, ``client-cert-mod --trust`` and ``client-cert-show``;
@@ -27,7 +27,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty
+from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty, warn
+from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_dn
 from pki.nssdb import CertInfo, NSSDatabase, read_password_file, read_pkcs12_password
 
@@ -46,7 +47,7 @@ def register(subparsers: Any) -> None:
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--ca", action="store_true", help="list CA certificates")
-    which.add_argument("--all", action="store_true", help="list every certificate")
+    which.add_argument("--all", action="store_true", help="list every certificate (default)")
 
     imp = add_command(
         subparsers, "client-cert-import", "Import certificates into the client NSS database",
@@ -58,8 +59,13 @@ def register(subparsers: Any) -> None:
     source.add_argument("--cert", metavar="FILE", help="certificate file (PEM or DER) to import")
     source.add_argument("--ca-cert", metavar="FILE", help="CA certificate file to import")
     source.add_argument("--pkcs12", metavar="FILE", help="PKCS #12 file to import")
+    source.add_argument("--pkcs7", metavar="FILE",
+                        help="deprecated: PKCS #7 chain to import (CAs, then NICKNAME's)")
+    source.add_argument("--serial", metavar="SERIAL", type=dogtag_id("serial number"),
+                        help="serial number of a certificate to fetch from the CA (-U)")
     imp.add_argument("--trust", metavar="FLAGS",
-                     help="trust flags (default: u,u,u for --cert, CT,C,C for --ca-cert)")
+                     help="trust flags (default: u,u,u for --cert and --serial, CT,C,C for "
+                     "--ca-cert)")
     _pkcs12_password_options(imp)
 
     delete = add_command(
@@ -106,6 +112,8 @@ def register(subparsers: Any) -> None:
                          help="write the request there instead of submitting it")
     request.add_argument("--profile",
                          help="enrollment profile (default: caUserCert, caECUserCert for EC)")
+    request.add_argument("--issuer-id", metavar="ID",
+                         help="lightweight CA to submit to (default: host CA)")
 
 
 def _pkcs12_password_options(parser: argparse.ArgumentParser) -> None:
@@ -129,11 +137,10 @@ def _is_ca(info: CertInfo) -> bool:
 
 
 def _select(certs: list[CertInfo], args: argparse.Namespace) -> list[CertInfo]:
-    if args.all:
-        return certs
+    """Every certificate (the Java CLI's ``getPermCerts``), or with ``--ca`` the CA ones."""
     if args.ca:
         return [c for c in certs if _is_ca(c)]
-    return [c for c in certs if c.has_private_key or "u" in c.trust_flags]
+    return certs
 
 
 def _record(info: CertInfo) -> Record:
@@ -166,8 +173,10 @@ def find(ctx: CLIContext, args: argparse.Namespace) -> int:
     certs = sorted(_select(ctx.nssdb().list_certs(), args), key=lambda c: c.nickname)
     if ctx.printer.is_json:
         ctx.printer.json({"total": len(certs), "entries": [_json(c) for c in certs]})
+    elif not certs:
+        ctx.printer.message("No certificates found")
     else:
-        ctx.printer.listing([_record(c) for c in certs], f"{len(certs)} entries found")
+        ctx.printer.listing([_record(c) for c in certs], f"{len(certs)} certificate(s) found")
     return 0
 
 
@@ -245,6 +254,13 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     db = ctx.nssdb()
     nickname = args.cert_nickname or ctx.nickname
     before = {c.der for c in db.list_certs()}
+    if args.serial:
+        return _import_from_ca(ctx, db, nickname, args)
+    if args.pkcs7:
+        warn("The --pkcs7 option has been deprecated: use pki pkcs7-import --pkcs7 FILE")
+        db.import_pkcs7(pkcs7_file=args.pkcs7, nickname=nickname, trust_attributes=args.trust)
+        added = [c for c in db.list_certs() if c.der not in before]
+        return _imported(ctx, added, f"Imported certificates from PKCS #7 file {args.pkcs7}")
     if args.cert:
         if not nickname:
             raise CLIError("Missing certificate nickname: give NICKNAME or -n")
@@ -268,6 +284,26 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
     entries = [c for c in db.list_certs() if c.der == der]
     name = entries[0].nickname if entries else nickname
     return _imported(ctx, entries, f'Imported certificate "{name}"')
+
+
+def _import_from_ca(
+    ctx: CLIContext, db: NSSDatabase, nickname: str | None, args: argparse.Namespace
+) -> int:
+    """``--serial``: fetch the certificate from the CA anonymously, as the Java CLI does (the
+    certificate to import may be ``-n``'s own, not in the database yet), and import it."""
+    from pki.cert import CertClient
+
+    if not nickname:
+        raise CLIError("Missing certificate nickname: give NICKNAME or -n")
+    ctx.nickname = ctx.username = None  # anonymous: trust anchors only
+    cert = CertClient(ctx.client()).get_cert(args.serial)
+    if not cert.encoded:
+        raise CLIError(f"the CA sent no certificate for serial {args.serial}")
+    db.add_cert(nickname, cert_data=cert.encoded, trust_attributes=args.trust or "u,u,u")
+    der = x509.load_pem_x509_certificate(cert.encoded.encode("ascii")).public_bytes(
+        Encoding.DER)
+    entries = [c for c in db.list_certs() if c.der == der]
+    return _imported(ctx, entries, f'Imported certificate "{nickname}"')
 
 
 def delete_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
@@ -348,5 +384,7 @@ def _submit(ctx: CLIContext, args: argparse.Namespace, csr_pem: str) -> int:
     request = certs.create_enrollment_request(
         profile, {"cert_request_type": args.type, "cert_request": csr_pem}
     )
-    return print_submission(ctx, list(certs.submit_enrollment_request(request)))
+    return print_submission(
+        ctx, list(certs.submit_enrollment_request(request, authority=args.issuer_id))
+    )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import urllib.parse
 from collections.abc import Sequence
 
 import requests
@@ -162,7 +163,7 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
                 ": check that the server is running and that -U (or -h and -p) names its "
                 "host and port"
             )
-        return f"cannot connect to {where}: {reason}"
+        return f"cannot connect to {where}: {reason}{_url_hint(where, cause)}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         response = exc.response
         message = _server_message(response) or (
@@ -180,6 +181,30 @@ def describe_error(exc: BaseException, ctx: CLIContext | None) -> str:
         return str(exc) or type(exc).__name__
     # a bug, here or in the library: its own words first, then what it was
     return f"{str(exc) or type(exc).__name__} ({type(exc).__name__}; run with -v for the traceback)"
+
+
+def _url_hint(url: str, cause: BaseException) -> str:
+    """What the ``-U`` URL may have got wrong: no port (Dogtag listens on 8443, not on the
+    scheme's 443), or ``http://`` to a port that speaks TLS (it closes the connection)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is None:
+        default = 443 if parts.scheme == "https" else 80
+        return (f" (-U names no port, so {default} was used; Dogtag listens on 8443 for "
+                f"HTTPS: -U https://{host}:8443)")
+    # a TLS port reading an HTTP request resets the connection (or answers garbage)
+    if parts.scheme == "http" and (
+        isinstance(cause, ConnectionResetError) or not isinstance(cause, OSError)
+    ):
+        return (f" (if port {port} serves HTTPS, as Dogtag's 8443 does, use "
+                f"-U https://{host}:{port})")
+    return ""
 
 
 def _server_message(response: requests.Response) -> str | None:

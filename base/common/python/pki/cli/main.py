@@ -178,7 +178,7 @@ class _Front:
         """Run ``pki [global options] ARGUMENTS`` in the Java CLI."""
         found = self.java()
         if isinstance(found, str):
-            raise self._missing_java(arguments[0] if arguments else None, found)
+            raise self._missing_java(arguments[0] if arguments else None, found, args.nickname)
         settings = load_tls_settings()
         db_type, _, directory = nssdb_spec(args.nssdb, settings).partition(":")
         command = [*java_global_args(self._java_defaults(args, settings, directory)), *arguments]
@@ -214,7 +214,18 @@ class _Front:
             return False
         return bare is None  # a password.conf has no entry for that token
 
-    def _missing_java(self, command: str | None, reason: str) -> CLIError:
+    def _unknown_option(self, command: str, message: str, reason: str) -> str:
+        """The error for an option the Python command lacks, the Java CLI being absent: it
+        names the command's own help, and the Java CLI that may have the option."""
+        unknown = message.split(" (see ", 1)[0]
+        return (
+            f"{unknown} (see 'pki {command} --help'; the Java pki CLI, whose {command} may "
+            f"have more options, is not installed: {reason})"
+        )
+
+    def _missing_java(
+        self, command: str | None, reason: str, nickname: str | None = None
+    ) -> CLIError:
         """The error for a command only the Java CLI could run, when it is not installed."""
         if command is None or command == "-":
             return CLIError(
@@ -232,6 +243,10 @@ class _Front:
         known = list(dict.fromkeys([*self.commands, *_nodes()]))
         close = difflib.get_close_matches(command, known, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        if nickname and not close:
+            # pki -n PKI Administrator ca-cert-find: -n took "PKI" only
+            hint = (f"; -n took '{nickname}': quote a nickname with spaces, "
+                    f"-n \"{nickname} {command}\"")
         return CLIError(
             f"'{command}' is not a pki command{hint} (see 'pki --help'; the Java pki CLI, "
             f"which has more commands, is not installed: {reason})",
@@ -352,6 +367,20 @@ class _Front:
         return self.run_java(args, remainder)
 
     def run_python(self, global_args: argparse.Namespace, command: str, rest: list[str]) -> int:
+        unknown = _unknown_options(self.commands[command], rest)
+        if unknown:
+            # checked before parsing: a Java-only option may stand in for one the Python
+            # command requires (client-cert-import --ca-server instead of --ca-cert)
+            found = self.java()
+            if isinstance(found, str):
+                flags = [f for f in self.commands[command]._option_string_actions if f[:2] == "--"]
+                close = difflib.get_close_matches(unknown[0], flags, n=2)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                message = f"unrecognized arguments: {' '.join(unknown)}{hint}"
+                raise UsageError(self._unknown_option(command, message, found))
+            logger.info("%s: no option %s here; running it in the Java CLI", command,
+                        " ".join(unknown))
+            return self.run_java(global_args, [command, *rest])
         try:
             command_args = self.parser.parse_args([command, *rest])
         except SystemExit as exc:  # the command's --help
@@ -359,8 +388,11 @@ class _Front:
         except UsageError as exc:
             # an option of the Java command that the Python one lacks (ca-cert-find --input,
             # kra-key-archive --transport): the Java CLI runs the command, when installed
-            if "unrecognized arguments" not in str(exc) or isinstance(self.java(), str):
+            if "unrecognized arguments" not in str(exc):
                 raise
+            found = self.java()
+            if isinstance(found, str):
+                raise UsageError(self._unknown_option(command, str(exc), found)) from None
             logger.info("%s: %s; running it in the Java CLI", command, exc)
             return self.run_java(global_args, [command, *rest])
         args = merge_command_options(global_args, command_args)
@@ -389,6 +421,20 @@ class _Front:
                 except Exception as exc:  # closing must not hide the command's own result
                     logger.debug("error while closing: %s", exc)
             _restore_logging(handler, previous_level)
+
+
+def _unknown_options(parser: argparse.ArgumentParser, arguments: list[str]) -> list[str]:
+    """The ``--long`` options among ``arguments`` (up to ``--``) that ``parser`` neither
+    defines nor abbreviates (argparse, like the Java CLI's commons-cli, takes a prefix)."""
+    known = [flag for flag in parser._option_string_actions if flag.startswith("--")]
+    unknown = []
+    for argument in arguments:
+        if argument == "--":
+            break
+        name = argument.split("=", 1)[0]
+        if name.startswith("--") and not any(flag.startswith(name) for flag in known):
+            unknown.append(name)
+    return unknown
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_helpers import AGENT, CA_ADMIN, Run, enroll, failed, ok, run_pki, write_csr
+from cli_helpers import AGENT, CA_ADMIN, Run, enroll, failed, framed, ok, run_pki, write_csr
 from client_helpers import unique
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -48,17 +48,22 @@ def test_one_dn_style_across_commands(pki: Run, anon: list[str]) -> None:
     """The agent's certificate (with an e-mail address in its subject) reads the same in the
     local database's listing and in the CA's: NSS's ``E=``, not an OID."""
     local = ok(pki(*anon, "client-cert-find"))
-    serial, subject = local.field("Serial Number"), local.field("Subject DN")
+    at = local.fields("Nickname").index(AGENT)
+    serial, subject = local.fields("Serial Number")[at], local.fields("Subject DN")[at]
     assert "E=caadmin@example.com" in subject and "1.2.840" not in subject
     assert ok(pki(*anon, "ca-cert-show", serial)).field("Subject DN") == subject
 
 
 def test_client_cert_find(pki: Run, anon: list[str]) -> None:
-    users = ok(pki(*anon, "client-cert-find"))
-    assert users.fields("Nickname") == [AGENT]
-    assert users.field("Trust Flags") == "u,u,u"
-    assert users.field("Serial Number").startswith("0x")
-    assert "1 entries found" in users.out
+    # as the Java CLI's ClientCertFindCLI: every certificate of the database, under
+    # "N certificate(s) found", with the nickname to pass to -n
+    every = ok(pki(*anon, "client-cert-find"))
+    assert every.out.splitlines()[:3] == framed("2 certificate(s) found")
+    assert every.fields("Nickname") == ["CA Signing Certificate", AGENT]
+    assert every.fields("Trust Flags") == ["CT,C,C", "u,u,u"]
+    assert all(s.startswith("0x") for s in every.fields("Serial Number"))
+    assert every.out.splitlines()[-2] == "Number of entries returned 2"
+    assert ok(pki(*anon, "client-cert-find", "--all")).out == every.out
 
     cas = ok(pki(*anon, "client-cert-find", "--ca"))
     assert cas.fields("Nickname") == ["CA Signing Certificate"]
@@ -291,11 +296,12 @@ def test_client_init(pki: Run, tmp_path: Path) -> None:
     created = ok(pki("-d", str(db), "-C", str(pwfile), "client-init"))
     assert (db / "cert9.db").is_file() and (db / "key4.db").is_file()
     assert f"NSS database: sql:{db}" in created.out
-    assert "0 entries found" in ok(pki("-d", str(db), "-c", "init-secret", "client-cert-find")).out
+    empty = ok(pki("-d", str(db), "-c", "init-secret", "client-cert-find"))
+    assert empty.out.splitlines() == framed("No certificates found")
     assert "wrong password" in failed(pki("-d", str(db), "-c", "other", "client-cert-find"))
     assert "--force" in failed(pki("-d", str(db), "client-init"))
     ok(pki("-d", f"sql:{db}", "client-init", "--force"))  # now without a password
-    assert "0 entries found" in ok(pki("-d", str(db), "client-cert-find")).out
+    assert "No certificates found" in ok(pki("-d", str(db), "client-cert-find")).out
 
 
 def test_locked_database_without_password(pki: Run, server: DogtagTestServer) -> None:

@@ -72,8 +72,8 @@ def test_module_listings(pki: Run) -> None:
     listed = ok(pki("ca-cert")).out
     names = [line.split()[0] for line in listed.splitlines()[1:] if line.startswith(" ")]
     assert names == [
-        "ca-cert-find", "ca-cert-issue", "ca-cert-show", "ca-cert-revoke", "ca-cert-hold",
-        "ca-cert-release-hold", "ca-cert-request",
+        "ca-cert-find", "ca-cert-issue", "ca-cert-show", "ca-cert-export", "ca-cert-revoke",
+        "ca-cert-hold", "ca-cert-release-hold", "ca-cert-request",
     ]
     request = ok(pki("ca-cert-request")).out
     assert " ca-cert-request-approve " in request and " ca-cert-request-profile-find" in request
@@ -452,7 +452,39 @@ def test_options_only_java_has(pki: Run, fake_java: FakeJava, tmp_path: Path,
     # without the Java CLI it is a usage error naming the option
     monkeypatch.setenv("PKI_LIB", str(tmp_path))
     line = failed(pki("ca-cert-find", "--input", "search.xml"), status=2)
-    assert "unrecognized arguments: --input search.xml" in line
+    assert "unrecognized arguments: --input (see" in line
+    # ...pointing at the command's own options, and at the Java CLI that may have it
+    assert "(see 'pki ca-cert-find --help'; the Java pki CLI, whose ca-cert-find" in line
+    assert "is not installed" in line
+
+
+def test_java_only_option_in_place_of_a_required_one(
+    pki: Run, fake_java: FakeJava, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``client-cert-import RootCA --ca-server`` lacks every option the Python command
+    requires (--cert, --ca-cert, ...): it still goes to the Java CLI, which has it."""
+    ok(pki("-U", "https://ca.example.com:8443", "client-cert-import", "RootCA", "--ca-server"))
+    assert fake_java.argv()[-3:] == ["client-cert-import", "RootCA", "--ca-server"]
+    # a prefix of a Python option is that option, as with commons-cli: no Java
+    monkeypatch.setenv("PKI_LIB", str(tmp_path))
+    line = failed(pki("client-cert-import", "--ca-cert"), status=2)
+    assert "argument --ca-cert: expected one argument" in line
+    line = failed(pki("client-cert-import", "RootCA", "--ca-server"), status=2)
+    assert line.startswith("ERROR: unrecognized arguments: --ca-server; did you mean "
+                           "--ca-cert? (see 'pki client-cert-import --help'; the Java pki CLI")
+    # a misspelt option: the close ones are named
+    line = failed(pki("ca-cert-find", "--maxresults", "3"), status=2)
+    assert line.startswith("ERROR: unrecognized arguments: --maxresults; did you mean "
+                           "--maxResults? (see 'pki ca-cert-find --help'")
+
+
+def test_nickname_with_spaces_unquoted(pki: Run, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-n PKI Administrator ca-cert-find``: -n takes "PKI", and the error says to quote."""
+    monkeypatch.setenv("PKI_LIB", str(tmp_path))
+    line = failed(pki("-n", "PKI", "Administrator", "ca-cert-find"), status=2)
+    assert "'Administrator' is not a pki command" in line
+    assert "-n took 'PKI': quote a nickname with spaces, -n \"PKI Administrator\"" in line
 
 
 def test_java_fallback_uses_pki_conf(
