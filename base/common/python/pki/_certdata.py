@@ -62,10 +62,9 @@ def load_certs(data: bytes | str, what: str) -> list[x509.Certificate]:
             return x509.load_pem_x509_certificates(raw)
         if raw.lstrip().startswith(b"-----BEGIN"):
             raise ValueError("not a certificate PEM block")
-        stripped = raw.strip()
-        if stripped[:1] != b"\x30":
-            stripped = base64.b64decode(b"".join(stripped.split()), validate=True)
-        return [x509.load_der_x509_certificate(stripped)]
+        # DER is taken as it is: its last signature byte may be a whitespace byte
+        der = raw if raw[:1] == b"\x30" else base64.b64decode(b"".join(raw.split()), validate=True)
+        return [x509.load_der_x509_certificate(der)]
     except (ValueError, binascii.Error) as exc:
         raise ValueError(
             f"{what} holds no certificate (PEM, base-64 or DER expected): {exc}"

@@ -10,6 +10,7 @@ processes may write one sql database at once.
 from __future__ import annotations
 
 import ast
+import base64
 import datetime
 import hashlib
 import json
@@ -133,6 +134,38 @@ def test_add_cert_from_der_and_base64_files(make_db, tmp_path):
     flags = certutil_certs(agent.spec)
     assert flags["From DER"] == ",,"
     assert flags["From Base64"] == "C,,"
+
+
+def _der_ending_in_whitespace() -> bytes:
+    """A self-signed certificate whose DER ends in a byte that ``bytes.strip()`` removes
+    (the last signature byte is random: about 1 certificate in 40 qualifies)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Whitespace CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+    )
+    for serial in range(1, 10_000):
+        der = builder.serial_number(serial).sign(key, hashes.SHA256()).public_bytes(
+            Encoding.DER
+        )
+        if der[-1:] in (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c"):
+            return der
+    raise AssertionError("no certificate ended in a whitespace byte")
+
+
+def test_add_cert_from_der_ending_in_a_whitespace_byte(make_db, tmp_path):
+    """DER is read as it is: stripping it as text cut the signature's last byte."""
+    agent = make_db()
+    der = _der_ending_in_whitespace()
+    path = tmp_path / "ws.der"
+    path.write_bytes(der)
+    db = NSSDatabase(agent.spec, password=PASSWORD)
+    db.add_cert("Whitespace CA", cert_file=str(path), trust_attributes="C,,")
+    assert certutil_certs(agent.spec)["Whitespace CA"] == "C,,"
+    assert db.get_cert("Whitespace CA", output_format="base64") == base64.b64encode(der).decode()
 
 
 def test_add_ca_cert_names_it_like_nss(make_db):
