@@ -27,6 +27,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from pki._certdata import load_certs
 from pki.cli.context import CLIContext, CLIError, add_command, confirm, stdin_is_tty, warn
 from pki.cli.ids import dogtag_id
 from pki.cli.output import Record, java_dn
@@ -275,11 +276,8 @@ def import_cert(ctx: CLIContext, args: argparse.Namespace) -> int:
         db.import_pkcs12(args.pkcs12, pkcs12_password=_pkcs12_password(args))
         added = [c for c in db.list_certs() if c.der not in before]
         return _imported(ctx, added, "Imported certificates from PKCS #12 file")
-    source = Path(args.cert or args.ca_cert).read_bytes()
-    certs = (
-        x509.load_pem_x509_certificates(source) if b"-----BEGIN" in source
-        else [x509.load_der_x509_certificate(source)]
-    )
+    path = args.cert or args.ca_cert
+    certs = load_certs(Path(path).read_bytes(), path)
     der = certs[0].public_bytes(Encoding.DER)
     entries = [c for c in db.list_certs() if c.der == der]
     name = entries[0].nickname if entries else nickname
