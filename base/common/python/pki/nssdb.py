@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+import pki
 from pki import _certdata, _csr, nss
 from pki.nss import NSSError
 from pki.nss import certs as nss_certs
@@ -769,7 +770,7 @@ class NSSDatabase:
         password_callback: PasswordCallback | None = None,
         read_only: bool = False,
     ) -> None:
-        if password_callback is not None and (password is not None or password_file is not None):
+        if password_callback is not None and (password or password_file):
             raise ValueError(
                 "give only one of password, password_file and password_callback"
             )
@@ -784,15 +785,12 @@ class NSSDatabase:
             self.uid = pwd.getpwnam(user).pw_uid
             self.gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
         self.tmpdir: str | None = None  # upstream's scratch directory: never needed here
-        self._password = None if password is None else Secret(password)
-        self.password_file = None if password_file is None else os.fspath(password_file)
-        self._internal_password = (
-            None if internal_password is None else Secret(internal_password)
-        )
+        # as upstream (``if password:``), an empty password counts as none given
+        self._password = Secret(password) if password else None
+        self.password_file = os.fspath(password_file) if password_file else None
+        self._internal_password = Secret(internal_password) if internal_password else None
         self.internal_password_file = (
-            os.fspath(internal_password_file)
-            if internal_password_file is not None
-            else self.password_file
+            os.fspath(internal_password_file) if internal_password_file else self.password_file
         )
         self.passwords = passwords
         self.password_conf = (
@@ -1677,8 +1675,9 @@ class NSSDatabase:
             "object": cert,
             "data": base64.b64encode(entry.der).decode("ascii"),
             "serial_number": cert.serial_number,
-            "issuer": _certdata.dn_string(cert.issuer),
-            "subject": _certdata.dn_string(cert.subject),
+            # upstream's pki.convert_x509_name_to_dn: None for an empty name
+            "issuer": pki.convert_x509_name_to_dn(cert.issuer),
+            "subject": pki.convert_x509_name_to_dn(cert.subject),
             "not_before": self.convert_time_to_millis(cert.not_valid_before_utc),
             "not_after": self.convert_time_to_millis(cert.not_valid_after_utc),
             "trust_flags": entry.trust_flags,
@@ -2378,19 +2377,19 @@ class NSSDatabase:
             return _certdata.pkcs12_of(certs, key, password)
         slot = self._reader()
         self._login(slot)
+        # as JSS's pkcs12-export, which upstream ran: certificates unencrypted by default
         none = (cert_encryption or "").upper() in ("NONE", "")
-        return nss_pkcs12.export_pkcs12(
+        blob = nss_pkcs12.export_pkcs12(
             slot,
             [info.der for info in selected],
             password,
             include_chain=include_chain,
             key_cipher=(key_encryption or nss_pkcs12.DEFAULT_KEY_CIPHER),
-            cert_cipher=(
-                None if cert_encryption and none
-                else (cert_encryption or nss_pkcs12.DEFAULT_CERT_CIPHER)
-            ),
+            cert_cipher=None if none else cert_encryption,
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
         )
+        # NSS names the bags '<this slot's token>:<nickname>'; the file carries nicknames
+        return _certdata.rename_pkcs12_bags(blob, password, nss.token_name(slot) + ":")
 
     def _nickname_of(self, cert: x509.Certificate) -> str | None:
         for info in self.list_certs():
