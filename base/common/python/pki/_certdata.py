@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from typing import Any, Union
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import constant_time, hashes, hmac, serialization
+from cryptography.hazmat.primitives import constant_time, hashes, hmac, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 import pki
@@ -261,7 +264,8 @@ def _decode_oid(body: bytes) -> str:
 
 def _pkcs12_kdf(password: str, salt: bytes, iterations: int, size: int, digest: Any) -> bytes:
     """RFC 7292 appendix B.2 key derivation (ID 3: the MAC key)."""
-    block = digest.block_size
+    new_hash = getattr(hashlib, digest.name)
+    block = new_hash().block_size
     secret = password.encode("utf-16-be") + b"\0\0"
 
     def stretch(data: bytes) -> bytes:
@@ -273,13 +277,9 @@ def _pkcs12_kdf(password: str, salt: bytes, iterations: int, size: int, digest: 
     i_block = bytearray(stretch(salt) + stretch(secret))
     out = b""
     while len(out) < size:
-        h = hashes.Hash(type(digest)())
-        h.update(bytes([3]) * block + bytes(i_block))
-        a = h.finalize()
+        a = new_hash(bytes([3]) * block + bytes(i_block)).digest()
         for _ in range(iterations - 1):
-            h = hashes.Hash(type(digest)())
-            h.update(a)
-            a = h.finalize()
+            a = new_hash(a).digest()
         out += a
         b = int.from_bytes((a * (block // len(a) + 1))[:block], "big")
         for j in range(0, len(i_block), block):
@@ -303,8 +303,9 @@ class _PFX:
     iterations: int
 
 
-def _read_pfx(data: bytes, password: str) -> _PFX:
-    """The parts of a PKCS #12 file whose MAC ``password`` verifies."""
+def _read_pfx(data: bytes, password: str, verify: bool = True) -> _PFX:
+    """The parts of a PKCS #12 file whose MAC ``password`` verifies (``verify=False``: a
+    file just made in this process, its MAC not worth recomputing)."""
     pfx, _ = _ber(data)
     if len(pfx.children) < 3:
         raise ValueError("the PKCS #12 file has no password integrity (MAC)")
@@ -322,7 +323,9 @@ def _read_pfx(data: bytes, password: str) -> _PFX:
         mac_data.children
     ) > 2 else 1
     expected = digest_info.children[1].value
-    if not constant_time.bytes_eq(_mac(auth_safe, password, salt, iterations, digest), expected):
+    if verify and not constant_time.bytes_eq(
+        _mac(auth_safe, password, salt, iterations, digest), expected
+    ):
         raise ValueError("the PKCS #12 password does not match the file's (MAC check failed)")
     safe, _ = _ber(auth_safe)
     return _PFX([child.raw for child in safe.children], digest_oid, salt, iterations)
@@ -363,14 +366,28 @@ def merge_pkcs12(existing: bytes, new: bytes, password: str) -> bytes:
     return _write_pfx(old.contents + added.contents, password, added)
 
 
-def rename_pkcs12_bags(data: bytes, password: str, prefix: str) -> bytes:
-    """``data`` with ``prefix`` taken off the friendly names of its unencrypted bags.
+#: certificate encryptions done here (PBES2: PBKDF2 with HMAC-SHA256, then the cipher)
+PBES2_CIPHERS = {
+    "AES-128-CBC": ("2.16.840.1.101.3.4.1.2", 16),
+    "AES-192-CBC": ("2.16.840.1.101.3.4.1.22", 24),
+    "AES-256-CBC": ("2.16.840.1.101.3.4.1.42", 32),
+}
+_OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
+_OID_CERT_BAG = "1.2.840.113549.1.12.10.1.3"
+
+
+def rename_pkcs12_bags(
+    data: bytes, password: str, prefix: str, cert_cipher: str | None = None
+) -> bytes:
+    """``data`` with ``prefix`` taken off the friendly names of its bags, and its certificate
+    bags encrypted with ``cert_cipher`` (one of ``PBES2_CIPHERS``) when one is given.
 
     NSS names what it exports from a database opened beside the internal one
     ``<token name>:<nickname>``; pk12util's files (and so every reader's) carry the nickname
-    alone. Encrypted SafeContents are left as they are.
+    alone. ``data`` must hold its bags unencrypted (the keys shrouded); SafeContents that are
+    already encrypted are kept as they are.
     """
-    pfx = _read_pfx(data, password)
+    pfx = _read_pfx(data, password, verify=False)
     contents = []
     for raw in pfx.contents:
         info, _ = _ber(raw)
@@ -378,11 +395,38 @@ def rename_pkcs12_bags(data: bytes, password: str, prefix: str) -> bytes:
             contents.append(raw)
             continue
         bags, _ = _ber(info.children[1].children[0].octets)
-        renamed = b"".join(_renamed_bag(bag, prefix) for bag in bags.children)
-        contents.append(
-            _tlv(0x30, _oid(_OID_DATA) + _tlv(0xA0, _tlv(0x04, _tlv(0x30, renamed))))
-        )
+        renamed = [(_decode_oid(bag.children[0].value), _renamed_bag(bag, prefix))
+                   for bag in bags.children]
+        plain = b"".join(der for oid, der in renamed if not cert_cipher or oid != _OID_CERT_BAG)
+        if plain:
+            contents.append(
+                _tlv(0x30, _oid(_OID_DATA) + _tlv(0xA0, _tlv(0x04, _tlv(0x30, plain))))
+            )
+        if cert_cipher:
+            certs = b"".join(der for oid, der in renamed if oid == _OID_CERT_BAG)
+            contents.append(_encrypted_safe(_tlv(0x30, certs), password, cert_cipher,
+                                            pfx.iterations))
     return _write_pfx(contents, password, pfx)
+
+
+def _encrypted_safe(safe: bytes, password: str, cipher: str, iterations: int) -> bytes:
+    """``safe`` as a PBES2-encrypted ContentInfo (RFC 8018; the password as UTF-8)."""
+    oid, size = PBES2_CIPHERS[cipher.upper()]
+    salt, iv = os.urandom(16), os.urandom(16)
+    key = PBKDF2HMAC(hashes.SHA256(), size, salt, iterations).derive(password.encode("utf-8"))
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    body = encryptor.update(padder.update(safe) + padder.finalize()) + encryptor.finalize()
+    prf = _tlv(0x30, _oid("1.2.840.113549.2.9") + b"\x05\x00")  # hmacWithSHA256
+    kdf = _tlv(0x30, _oid("1.2.840.113549.1.5.12") + _tlv(
+        0x30, _tlv(0x04, salt) + _tlv(0x02, _der_int(iterations)) + _tlv(0x02, _der_int(size))
+        + prf,
+    ))
+    scheme = _tlv(0x30, _oid(oid) + _tlv(0x04, iv))
+    algorithm = _tlv(0x30, _oid("1.2.840.113549.1.5.13") + _tlv(0x30, kdf + scheme))
+    encrypted_info = _tlv(0x30, _oid(_OID_DATA) + algorithm + _tlv(0x80, body))
+    encrypted_data = _tlv(0x30, _tlv(0x02, b"\x00") + encrypted_info)
+    return _tlv(0x30, _oid(_OID_ENCRYPTED_DATA) + _tlv(0xA0, encrypted_data))
 
 
 def _renamed_bag(bag: _Node, prefix: str) -> bytes:

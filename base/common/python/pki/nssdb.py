@@ -2378,18 +2378,28 @@ class NSSDatabase:
         slot = self._reader()
         self._login(slot)
         # as JSS's pkcs12-export, which upstream ran: certificates unencrypted by default
-        none = (cert_encryption or "").upper() in ("NONE", "")
+        cert_cipher = None
+        if (cert_encryption or "").upper() not in ("NONE", ""):
+            cert_cipher = str(cert_encryption).upper()
+            if cert_cipher not in _certdata.PBES2_CIPHERS:
+                raise ValueError(
+                    f"unsupported certificate encryption {cert_encryption!r}: use none or "
+                    f"one of {', '.join(_certdata.PBES2_CIPHERS)}"
+                )
+        # NSS writes the bags unencrypted and names them '<this slot's token>:<nickname>';
+        # the file gets the nicknames alone, then its certificates encrypted if asked
         blob = nss_pkcs12.export_pkcs12(
             slot,
             [info.der for info in selected],
             password,
             include_chain=include_chain,
             key_cipher=(key_encryption or nss_pkcs12.DEFAULT_KEY_CIPHER),
-            cert_cipher=None if none else cert_encryption,
+            cert_cipher=None,
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
         )
-        # NSS names the bags '<this slot's token>:<nickname>'; the file carries nicknames
-        return _certdata.rename_pkcs12_bags(blob, password, nss.token_name(slot) + ":")
+        return _certdata.rename_pkcs12_bags(
+            blob, password, nss.token_name(slot) + ":", cert_cipher
+        )
 
     def _nickname_of(self, cert: x509.Certificate) -> str | None:
         for info in self.list_certs():

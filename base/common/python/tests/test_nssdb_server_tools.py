@@ -379,3 +379,51 @@ def test_get_cert_info_of_an_empty_subject_is_none_as_upstream(make_db, test_ca)
         info = db.get_cert_info("No Subject")
     assert info["subject"] is None
     assert info["issuer"] == "CN=Test Root CA,O=Example Test"
+
+
+@pytest.mark.parametrize("cert_encryption", [None, "none", "AES-128-CBC", "aes-256-cbc"])
+def test_export_cert_encryption_as_pki_server_cert_export(
+    make_db, secret_files, tmp_path, cert_encryption
+):
+    """``pki-server cert-export --cert-encryption``: certificates unencrypted unless asked
+    (JSS's default), encrypted with the cipher named; nicknames alone either way; openssl
+    and pk12util both read the file."""
+    agent = make_db()
+    pw_file = secret_files("p12.pw", "Secret.P12")
+    target = tmp_path / "out.p12"
+    with NSSDatabase(agent.spec, password=PASSWORD) as db:
+        db.export_pkcs12(str(target), pkcs12_password_file=str(pw_file),
+                         nicknames=["PKI Administrator"], cert_encryption=cert_encryption)
+    try:
+        assert sorted(_pkcs12_names(target, pw_file)) == [
+            "CA Signing Certificate", "PKI Administrator", "PKI Administrator",
+        ]
+        info = subprocess.run(
+            ["openssl", "pkcs12", "-in", str(target), "-passin", f"file:{pw_file}",
+             "-nokeys", "-info"], capture_output=True, text=True, check=False,
+        )
+        assert info.returncode == 0, info.stderr
+        encrypted = [line for line in info.stderr.splitlines() if "Encrypted data" in line]
+        if cert_encryption in (None, "none"):
+            assert encrypted == []
+        else:
+            assert len(encrypted) == 1 and cert_encryption.upper() in encrypted[0]
+    finally:
+        target.unlink(missing_ok=True)
+    with pytest.raises(subprocess.CalledProcessError, match="unsupported certificate encryption"):
+        NSSDatabase(agent.spec, password=PASSWORD).export_pkcs12(
+            str(target), pkcs12_password="x", cert_encryption="RC4"
+        )
+    assert not target.exists()
+
+
+def test_append_refuses_a_file_with_another_password(make_db, secret_files, tmp_path):
+    agent = make_db()
+    target = tmp_path / "out.p12"
+    with NSSDatabase(agent.spec, password=PASSWORD) as db:
+        db.export_pkcs12(str(target), pkcs12_password="first")
+        before = target.read_bytes()
+        with pytest.raises(subprocess.CalledProcessError, match="password does not match"):
+            db.export_pkcs12(str(target), pkcs12_password="second", append=True)
+    assert target.read_bytes() == before  # nothing half-written
+    target.unlink()
