@@ -2213,7 +2213,18 @@ class NSSDatabase:
             value: x509.ExtensionType = x509.SubjectKeyIdentifier(digest)
             extensions[value.oid] = x509.Extension(value.oid, bool(ski_ext.get("critical")), value)
         if aki_ext is not None:
-            value = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public)  # type: ignore[arg-type]
+            # as 'keyid' in JSS's nss-cert-issue: the issuer's own subject key ID if it has one
+            issuer_ski = None
+            if issuer:
+                with contextlib.suppress(x509.ExtensionNotFound):
+                    issuer_ski = issuer_cert.extensions.get_extension_for_class(
+                        x509.SubjectKeyIdentifier
+                    ).value
+            value = (
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski)
+                if issuer_ski is not None
+                else x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public)  # type: ignore[arg-type]
+            )
             extensions[value.oid] = x509.Extension(value.oid, bool(aki_ext.get("critical")), value)
         if aia_ext:
             descriptions = []

@@ -427,3 +427,90 @@ def test_append_refuses_a_file_with_another_password(make_db, secret_files, tmp_
             db.export_pkcs12(str(target), pkcs12_password="second", append=True)
     assert target.read_bytes() == before  # nothing half-written
     target.unlink()
+
+
+def test_request_for_an_existing_key(server_db, tmp_path):
+    """create_cert_key (create_key -> 'keyId'), then find_cert_key and a request with
+    ``key_id=``, an explicit subject key ID and pkispawn's generic extension (bytes)."""
+    db, spec = server_db
+    db.create()
+    created = db.create_key(token="internal", key_type="RSA", key_size=None, key_wrap=False,
+                            curve=None, ssl_ecdh=False, op_flags=None, op_flags_mask=None,
+                            key_strength="2048")
+    assert set(created) >= {"keyId"} and created["keyId"].startswith("0x")
+    assert [k[1] for k in certutil_keys(spec, PASSWORD)] == [created["keyId"][2:]]
+    found = db.find_keys()["entries"]
+    assert [k["keyId"] for k in found] == [created["keyId"]]
+
+    csr_file = tmp_path / "reuse.csr"
+    generic = {"oid": "1.2.3.4.5", "data": bytes.fromhex("0c0474657374"), "critical": False}
+    db.create_request(
+        subject_dn="CN=Reused Key,O=EXAMPLE", request_file=str(csr_file), token=None,
+        key_id=created["keyId"], key_type="rsa", key_size=2048, hash_alg="SHA256",
+        basic_constraints_ext=CA_BASIC_CONSTRAINTS, key_usage_ext=CA_KEY_USAGE,
+        subject_key_id="0a0b0c0d", generic_exts=[generic], use_jss=True,
+    )
+    csr = x509.load_pem_x509_csr(csr_file.read_bytes())
+    assert csr.is_signature_valid
+    assert len(certutil_keys(spec, PASSWORD)) == 1  # no new key
+    ski = csr.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    assert ski.digest == bytes.fromhex("0a0b0c0d")
+    ext = csr.extensions.get_extension_for_oid(x509.ObjectIdentifier("1.2.3.4.5"))
+    assert ext.value.value == generic["data"] and not ext.critical  # type: ignore[attr-defined]
+    assert generic == {"oid": "1.2.3.4.5", "data": bytes.fromhex("0c0474657374"),
+                       "critical": False}  # the caller's dict is left as it was
+
+
+def test_temp_cert_from_the_local_ca_and_cert_update(server_db, tmp_path):
+    """PKISubsystem.create_temp_cert (create_cert with the CA signing cert as issuer and
+    pkispawn's extension dicts) and pki-server subsystem-cert-update (get_cert base64,
+    remove_cert without the key, add_cert of the new certificate, get_cert_info data)."""
+    db, spec = server_db
+    db.create()
+    ca_csr, ca_file = tmp_path / "ca.csr", tmp_path / "ca.crt"
+    db.create_request(subject_dn="CN=CA Signing Certificate,O=EXAMPLE",
+                      request_file=str(ca_csr), key_type="rsa", key_size=2048,
+                      basic_constraints_ext=CA_BASIC_CONSTRAINTS, key_usage_ext=CA_KEY_USAGE,
+                      use_jss=True)
+    db.create_cert(request_file=str(ca_csr), cert_file=str(ca_file), serial=1, validity=12,
+                   basic_constraints_ext=CA_BASIC_CONSTRAINTS, key_usage_ext=CA_KEY_USAGE,
+                   ski_ext={"sk_id": "0a0b0c0d0e"}, use_jss=True)
+    db.add_cert(nickname="caSigningCert cert-pki-ca", cert_file=str(ca_file),
+                trust_attributes="CT,C,C")
+    assert certutil_certs(spec)["caSigningCert cert-pki-ca"] == "CTu,Cu,Cu"
+
+    csr_file, cert_file = tmp_path / "sslserver.csr", tmp_path / "sslserver.crt"
+    db.create_request(subject_dn="CN=pki.example.com", request_file=str(csr_file),
+                      key_type="rsa", key_size=2048, use_jss=True)
+    rc = db.create_cert(
+        issuer="caSigningCert cert-pki-ca", request_file=str(csr_file),
+        cert_file=str(cert_file), serial=str(0x1234), key_usage_ext=KRA_KEY_USAGE,
+        aki_ext={"auth_key_id": "0x0a0b0c0d0e"}, ext_key_usage_ext={"serverAuth": True},
+        use_jss=True,
+    )
+    assert rc == 0
+    issued = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    aki = issued.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == bytes.fromhex("0a0b0c0d0e")  # the CA's own SKI (keyid)
+    assert issued.issuer.rfc4514_string() == "CN=CA Signing Certificate,O=EXAMPLE"
+    db.add_cert(nickname="Server-Cert cert-pki-ca", cert_file=str(cert_file))
+    verified = certutil(spec, "-V", "-n", "Server-Cert cert-pki-ca", "-u", "V")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    # subsystem-cert-update with a renewed certificate for the same key
+    renewed_file = tmp_path / "renewed.crt"
+    db.create_cert(issuer="caSigningCert cert-pki-ca", request_file=str(csr_file),
+                   cert_file=str(renewed_file), serial=0x1235,
+                   ext_key_usage_ext={"serverAuth": True}, use_jss=True)
+    data = db.get_cert(nickname="Server-Cert cert-pki-ca", output_format="base64")
+    assert isinstance(data, str) and base64.b64decode(data) == issued.public_bytes(Encoding.DER)
+    db.remove_cert(nickname="Server-Cert cert-pki-ca")
+    assert len(certutil_keys(spec, PASSWORD)) == 2  # the key stays for the new certificate
+    db.add_cert(nickname="Server-Cert cert-pki-ca", cert_file=str(renewed_file))
+    assert certutil_certs(spec)["Server-Cert cert-pki-ca"] == "u,u,u"
+    info = db.get_cert_info("Server-Cert cert-pki-ca")
+    assert info["serial_number"] == 0x1235
+    lines = [info["data"][i : i + 64] for i in range(0, len(info["data"]), 64)]
+    assert x509.load_der_x509_certificate(base64.b64decode("".join(lines))).serial_number == (
+        0x1235
+    )
