@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -36,6 +36,7 @@ __all__ = [
     "merge_pkcs12",
     "pem",
     "pkcs12_of",
+    "pkcs12_trust_flags",
     "pretty",
     "rename_pkcs12_bags",
     "sort_chain",
@@ -374,12 +375,20 @@ PBES2_CIPHERS = {
 }
 _OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
 _OID_CERT_BAG = "1.2.840.113549.1.12.10.1.3"
+_OID_X509_CERT = "1.2.840.113549.1.9.22.1"
+#: JSS's PKCS #12 attribute for a certificate's NSS trust flags (a BMPString, "CT,C,C")
+_OID_TRUST_FLAGS = "2.16.840.1.113730.5.1.1.1"
 
 
 def rename_pkcs12_bags(
-    data: bytes, password: str, prefix: str, cert_cipher: str | None = None
+    data: bytes,
+    password: str,
+    prefix: str,
+    cert_cipher: str | None = None,
+    trust_of: Callable[[bytes], str | None] | None = None,
 ) -> bytes:
-    """``data`` with ``prefix`` taken off the friendly names of its bags, and its certificate
+    """``data`` with ``prefix`` taken off the friendly names of its bags, each certificate
+    given the trust flags ``trust_of(der)`` answers (JSS's attribute), and the certificate
     bags encrypted with ``cert_cipher`` (one of ``PBES2_CIPHERS``) when one is given.
 
     NSS names what it exports from a database opened beside the internal one
@@ -395,7 +404,7 @@ def rename_pkcs12_bags(
             contents.append(raw)
             continue
         bags, _ = _ber(info.children[1].children[0].octets)
-        renamed = [(_decode_oid(bag.children[0].value), _renamed_bag(bag, prefix))
+        renamed = [(_decode_oid(bag.children[0].value), _renamed_bag(bag, prefix, trust_of))
                    for bag in bags.children]
         plain = b"".join(der for oid, der in renamed if not cert_cipher or oid != _OID_CERT_BAG)
         if plain:
@@ -429,19 +438,58 @@ def _encrypted_safe(safe: bytes, password: str, cipher: str, iterations: int) ->
     return _tlv(0x30, _oid(_OID_ENCRYPTED_DATA) + _tlv(0xA0, encrypted_data))
 
 
-def _renamed_bag(bag: _Node, prefix: str) -> bytes:
-    if len(bag.children) < 3:
-        return bag.raw
+def _cert_bag_der(bag: _Node) -> bytes | None:
+    """The certificate of a SafeBag if it is an X.509 certBag."""
+    if _decode_oid(bag.children[0].value) != _OID_CERT_BAG:
+        return None
+    cert_bag = bag.children[1].children[0]
+    if _decode_oid(cert_bag.children[0].value) != _OID_X509_CERT:
+        return None
+    return cert_bag.children[1].children[0].octets
+
+
+def pkcs12_trust_flags(data: bytes, password: str) -> dict[bytes, str]:
+    """Certificate DER -> the trust flags JSS's ``pkcs12-export`` stored with it, read from
+    the file's unencrypted SafeContents (JSS writes certificates unencrypted by default)."""
+    found: dict[bytes, str] = {}
+    for raw in _read_pfx(data, password).contents:
+        info, _ = _ber(raw)
+        if _decode_oid(info.children[0].value) != _OID_DATA:
+            continue
+        bags, _ = _ber(info.children[1].children[0].octets)
+        for bag in bags.children:
+            der = _cert_bag_der(bag)
+            if der is None or len(bag.children) < 3:
+                continue
+            for attribute in bag.children[2].children:
+                if _decode_oid(attribute.children[0].value) == _OID_TRUST_FLAGS:
+                    value = attribute.children[1].children[0].value
+                    found[der] = value.decode("utf-16-be")
+    return found
+
+
+def _renamed_bag(
+    bag: _Node, prefix: str, trust_of: Callable[[bytes], str | None] | None = None
+) -> bytes:
+    present = bag.children[2].children if len(bag.children) > 2 else []
     attributes = []
-    for attribute in bag.children[2].children:
-        if _decode_oid(attribute.children[0].value) == _OID_FRIENDLY_NAME:
+    for attribute in present:
+        oid = _decode_oid(attribute.children[0].value)
+        if oid == _OID_FRIENDLY_NAME:
             name = attribute.children[1].children[0].value.decode("utf-16-be")
             if name.startswith(prefix):
                 value = _tlv(0x1E, name[len(prefix) :].encode("utf-16-be"))
-                attribute_der = _tlv(0x30, attribute.children[0].raw + _tlv(0x31, value))
-                attributes.append(attribute_der)
+                attributes.append(_tlv(0x30, attribute.children[0].raw + _tlv(0x31, value)))
                 continue
-        attributes.append(attribute.raw)
+        if oid != _OID_TRUST_FLAGS or trust_of is None:
+            attributes.append(attribute.raw)
+    der = _cert_bag_der(bag) if trust_of is not None else None
+    trust = trust_of(der) if trust_of is not None and der is not None else None
+    if trust is not None:
+        value = _tlv(0x1E, trust.encode("utf-16-be"))
+        attributes.append(_tlv(0x30, _oid(_OID_TRUST_FLAGS) + _tlv(0x31, value)))
+    if not attributes and len(bag.children) < 3:
+        return bag.raw
     return _tlv(
         0x30, bag.children[0].raw + bag.children[1].raw + _tlv(0x31, b"".join(attributes))
     )

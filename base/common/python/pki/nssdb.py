@@ -2282,6 +2282,29 @@ class NSSDatabase:
                         ) from None
                     raise
                 self._filter_import(slot, added, no_user_certs, no_ca_certs)
+                try:
+                    self._apply_pkcs12_trust(slot, data, password, pkcs12_file)
+                except NSSError:  # leave the database as it was
+                    nss_pkcs12.remove_added(slot, added.certs, added.key_ids)
+                    for der, nickname, trust in replaced:
+                        nss_certs.import_cert(slot, der, nickname, trust)
+                    raise
+
+    @staticmethod
+    def _apply_pkcs12_trust(slot: nss.Slot, data: bytes, password: str, path: str) -> None:
+        """Give the imported certificates the trust flags JSS stored in the file, as its
+        pkcs12-import does (NSS's import knows no such attribute)."""
+        try:
+            wanted = _certdata.pkcs12_trust_flags(data, password)
+        except (ValueError, IndexError) as exc:
+            logger.debug("no trust flags read from %s: %s", path, exc)
+            return
+        # set even when NSS already reports those flags: its view is process-wide, and
+        # another open database holding the certificate may be what it shows
+        for raw in nss.list_certs(slot):
+            flags = wanted.get(raw.der)
+            if flags is not None:
+                nss_certs.set_trust(slot, raw.der, flags)
 
     def _remove_replaced(
         self, slot: nss.Slot, data: bytes, password: str
@@ -2357,7 +2380,7 @@ class NSSDatabase:
                 raise NSSError(f"NSS database {self.spec} has no certificate to export")
             blob = self._pkcs12_blob(
                 selected, password, include_key, include_chain, cert_encryption,
-                key_encryption, mac_digest,
+                key_encryption, mac_digest, include_trust_flags=include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
                 blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
@@ -2373,6 +2396,7 @@ class NSSDatabase:
         key_encryption: str | None,
         mac_digest: str | None,
         friendly_name: str | None = None,
+        include_trust_flags: bool = True,
     ) -> bytes:
         if not include_key or friendly_name:
             certs: list[tuple[x509.Certificate, str | None]] = []
@@ -2408,8 +2432,10 @@ class NSSDatabase:
             cert_cipher=None,
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
         )
+        trust = {info.der: info.trust_flags for info in self.list_certs()}
         return _certdata.rename_pkcs12_bags(
-            blob, password, nss.token_name(slot) + ":", cert_cipher
+            blob, password, nss.token_name(slot) + ":", cert_cipher,
+            trust.get if include_trust_flags else None,
         )
 
     def _nickname_of(self, cert: x509.Certificate) -> str | None:
@@ -2439,7 +2465,7 @@ class NSSDatabase:
             selected = self._certs_named(nickname)[:1]
             blob = self._pkcs12_blob(
                 selected, password, include_key, include_chain, cert_encryption,
-                key_encryption, None, friendly_name,
+                key_encryption, None, friendly_name, include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
                 blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)

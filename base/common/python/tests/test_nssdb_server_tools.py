@@ -283,13 +283,14 @@ def test_pkcs12_round_trip(server_db, test_ca, make_db, secret_files, tmp_path):
         "CN=subsystemCert cert-pki-ca,O=EXAMPLE", "CN=auditSigningCert cert-pki-ca,O=EXAMPLE",
     }
 
+    db.close()  # on another host, in real life (see test_trust_flags_travel_...)
     clone = make_db(identity=False)  # the clone's alias directory, with the CA certificate
     clone_db = NSSDatabase(clone.spec, password=PASSWORD)
     try:
         clone_db.import_pkcs12(pkcs12_file=str(p12), pkcs12_password="Secret.P12")
         flags = certutil_certs(clone.spec)
         assert flags["subsystemCert cert-pki-ca"] == "u,u,u"
-        assert flags["auditSigningCert cert-pki-ca"] == "u,u,u"
+        assert flags["auditSigningCert cert-pki-ca"] == "u,u,Pu"  # the file's trust flags
         assert len(certutil_keys(clone.spec, PASSWORD)) == 2
         # the same file once more (a retried pkispawn) changes nothing
         clone_db.import_pkcs12(pkcs12_file=str(p12), pkcs12_password="Secret.P12")
@@ -514,3 +515,59 @@ def test_temp_cert_from_the_local_ca_and_cert_update(server_db, tmp_path):
     assert x509.load_der_x509_certificate(base64.b64decode("".join(lines))).serial_number == (
         0x1235
     )
+
+
+def test_trust_flags_travel_in_the_pkcs12_file(server_db, make_db, secret_files, tmp_path):
+    """ca-clone-prepare -> clone: JSS stores each certificate's trust flags in the file
+    (attribute 2.16.840.1.113730.5.1.1.1) and sets them on import; NSS's own import gives
+    CA certificates no trust at all."""
+    db, spec = server_db
+    db.create()
+    ca = CA("Clone Root", organization="Example Test")
+    db.add_cert("caSigningCert cert-pki-ca", cert_data=_pem(ca.cert), trust_attributes="CT,C,C")
+    csr_file = tmp_path / "audit.csr"
+    db.create_request(subject_dn="CN=Audit,O=EXAMPLE", request_file=str(csr_file),
+                      key_type="rsa", key_size=2048, use_jss=True)
+    csr = x509.load_pem_x509_csr(csr_file.read_bytes())
+    db.add_cert("auditSigningCert cert-pki-ca", cert_data=_pem(ca.sign(csr.subject,
+                csr.public_key())), trust_attributes="u,u,Pu")
+    p12, pw_file = tmp_path / "clone.p12", secret_files("p12.pw", "Secret.P12")
+    try:
+        db.export_pkcs12(str(p12), pkcs12_password_file=str(pw_file),
+                         nicknames=["auditSigningCert cert-pki-ca"])
+        info = subprocess.run(["openssl", "pkcs12", "-in", str(p12), "-passin",
+                               f"file:{pw_file}", "-nokeys", "-info"],
+                              capture_output=True, text=True, check=False)
+        assert info.returncode == 0, info.stderr
+        assert "2.16.840.1.113730.5.1.1.1: CT,C,C" in info.stdout
+        assert "2.16.840.1.113730.5.1.1.1: u,u,Pu" in info.stdout
+
+        # NSS caches certificates per process: trust is only set with the source closed;
+        # while it is open the import is refused and undone
+        clone = make_db(identity=False)
+        before = certutil_certs(clone.spec)
+        with pytest.raises(subprocess.CalledProcessError, match="close that NSSDatabase"):
+            NSSDatabase(clone.spec, password=PASSWORD).import_pkcs12(
+                pkcs12_file=str(p12), pkcs12_password="Secret.P12"
+            )
+        assert certutil_certs(clone.spec) == before
+        assert certutil_keys(clone.spec, PASSWORD) == []
+        db.close()
+        with NSSDatabase(clone.spec, password=PASSWORD) as clone_db:
+            clone_db.import_pkcs12(pkcs12_file=str(p12), pkcs12_password="Secret.P12")
+        flags = certutil_certs(clone.spec)
+        assert flags["auditSigningCert cert-pki-ca"] == "u,u,Pu"
+        assert flags["caSigningCert cert-pki-ca"] == "CT,C,C"
+
+        # include_trust_flags=False (pki-server --no-trust-flags): pk12util's behaviour
+        db.export_pkcs12(str(p12), pkcs12_password_file=str(pw_file),
+                         nicknames=["auditSigningCert cert-pki-ca"], include_trust_flags=False)
+        db.close()
+        plain = make_db(identity=False)
+        with NSSDatabase(plain.spec, password=PASSWORD) as plain_db:
+            plain_db.import_pkcs12(pkcs12_file=str(p12), pkcs12_password="Secret.P12")
+        flags = certutil_certs(plain.spec)
+        assert flags["auditSigningCert cert-pki-ca"] == "u,u,u"
+        assert flags["caSigningCert cert-pki-ca"] == ",,"
+    finally:
+        p12.unlink(missing_ok=True)
