@@ -2363,8 +2363,11 @@ class NSSDatabase:
         and chains into ``pkcs12_file`` (``pk12util -o``), keys wrapped by NSS.
 
         Without ``include_key`` the file holds certificates only. ``append`` adds to an
-        existing file (it must have the same password). Trust flags are Dogtag-specific
-        PKCS #12 attributes NSS does not write: ``include_trust_flags`` changes nothing.
+        existing file (it must have the same password). As JSS's ``pkcs12-export``:
+        bags are named by nickname, certificates are unencrypted unless
+        ``cert_encryption`` names an AES cipher, and with ``include_trust_flags`` each
+        key-bearing export carries the certificates' trust flags (JSS's attribute, which
+        ``import_pkcs12`` reads back).
         """
         with self._operation("export_pkcs12", pkcs12_file):
             password = read_pkcs12_password(pkcs12_password, pkcs12_password_file)
