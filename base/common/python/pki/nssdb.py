@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+import pki
 from pki import _certdata, _csr, nss
 from pki.nss import NSSError
 from pki.nss import certs as nss_certs
@@ -769,7 +770,7 @@ class NSSDatabase:
         password_callback: PasswordCallback | None = None,
         read_only: bool = False,
     ) -> None:
-        if password_callback is not None and (password is not None or password_file is not None):
+        if password_callback is not None and (password or password_file):
             raise ValueError(
                 "give only one of password, password_file and password_callback"
             )
@@ -784,15 +785,12 @@ class NSSDatabase:
             self.uid = pwd.getpwnam(user).pw_uid
             self.gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
         self.tmpdir: str | None = None  # upstream's scratch directory: never needed here
-        self._password = None if password is None else Secret(password)
-        self.password_file = None if password_file is None else os.fspath(password_file)
-        self._internal_password = (
-            None if internal_password is None else Secret(internal_password)
-        )
+        # as upstream (``if password:``), an empty password counts as none given
+        self._password = Secret(password) if password else None
+        self.password_file = os.fspath(password_file) if password_file else None
+        self._internal_password = Secret(internal_password) if internal_password else None
         self.internal_password_file = (
-            os.fspath(internal_password_file)
-            if internal_password_file is not None
-            else self.password_file
+            os.fspath(internal_password_file) if internal_password_file else self.password_file
         )
         self.passwords = passwords
         self.password_conf = (
@@ -1677,8 +1675,9 @@ class NSSDatabase:
             "object": cert,
             "data": base64.b64encode(entry.der).decode("ascii"),
             "serial_number": cert.serial_number,
-            "issuer": _certdata.dn_string(cert.issuer),
-            "subject": _certdata.dn_string(cert.subject),
+            # upstream's pki.convert_x509_name_to_dn: None for an empty name
+            "issuer": pki.convert_x509_name_to_dn(cert.issuer),
+            "subject": pki.convert_x509_name_to_dn(cert.subject),
             "not_before": self.convert_time_to_millis(cert.not_valid_before_utc),
             "not_after": self.convert_time_to_millis(cert.not_valid_after_utc),
             "trust_flags": entry.trust_flags,
@@ -2214,7 +2213,18 @@ class NSSDatabase:
             value: x509.ExtensionType = x509.SubjectKeyIdentifier(digest)
             extensions[value.oid] = x509.Extension(value.oid, bool(ski_ext.get("critical")), value)
         if aki_ext is not None:
-            value = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public)  # type: ignore[arg-type]
+            # as 'keyid' in JSS's nss-cert-issue: the issuer's own subject key ID if it has one
+            issuer_ski = None
+            if issuer:
+                with contextlib.suppress(x509.ExtensionNotFound):
+                    issuer_ski = issuer_cert.extensions.get_extension_for_class(
+                        x509.SubjectKeyIdentifier
+                    ).value
+            value = (
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski)
+                if issuer_ski is not None
+                else x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public)  # type: ignore[arg-type]
+            )
             extensions[value.oid] = x509.Extension(value.oid, bool(aki_ext.get("critical")), value)
         if aia_ext:
             descriptions = []
@@ -2272,6 +2282,29 @@ class NSSDatabase:
                         ) from None
                     raise
                 self._filter_import(slot, added, no_user_certs, no_ca_certs)
+                try:
+                    self._apply_pkcs12_trust(slot, data, password, pkcs12_file)
+                except NSSError:  # leave the database as it was
+                    nss_pkcs12.remove_added(slot, added.certs, added.key_ids)
+                    for der, nickname, trust in replaced:
+                        nss_certs.import_cert(slot, der, nickname, trust)
+                    raise
+
+    @staticmethod
+    def _apply_pkcs12_trust(slot: nss.Slot, data: bytes, password: str, path: str) -> None:
+        """Give the imported certificates the trust flags JSS stored in the file, as its
+        pkcs12-import does (NSS's import knows no such attribute)."""
+        try:
+            wanted = _certdata.pkcs12_trust_flags(data, password)
+        except (ValueError, IndexError) as exc:
+            logger.debug("no trust flags read from %s: %s", path, exc)
+            return
+        # set even when NSS already reports those flags: its view is process-wide, and
+        # another open database holding the certificate may be what it shows
+        for raw in nss.list_certs(slot):
+            flags = wanted.get(raw.der)
+            if flags is not None:
+                nss_certs.set_trust(slot, raw.der, flags)
 
     def _remove_replaced(
         self, slot: nss.Slot, data: bytes, password: str
@@ -2330,8 +2363,11 @@ class NSSDatabase:
         and chains into ``pkcs12_file`` (``pk12util -o``), keys wrapped by NSS.
 
         Without ``include_key`` the file holds certificates only. ``append`` adds to an
-        existing file (it must have the same password). Trust flags are Dogtag-specific
-        PKCS #12 attributes NSS does not write: ``include_trust_flags`` changes nothing.
+        existing file (it must have the same password). As JSS's ``pkcs12-export``:
+        bags are named by nickname, certificates are unencrypted unless
+        ``cert_encryption`` names an AES cipher, and with ``include_trust_flags`` each
+        key-bearing export carries the certificates' trust flags (JSS's attribute, which
+        ``import_pkcs12`` reads back).
         """
         with self._operation("export_pkcs12", pkcs12_file):
             password = read_pkcs12_password(pkcs12_password, pkcs12_password_file)
@@ -2347,7 +2383,7 @@ class NSSDatabase:
                 raise NSSError(f"NSS database {self.spec} has no certificate to export")
             blob = self._pkcs12_blob(
                 selected, password, include_key, include_chain, cert_encryption,
-                key_encryption, mac_digest,
+                key_encryption, mac_digest, include_trust_flags=include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
                 blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
@@ -2363,6 +2399,7 @@ class NSSDatabase:
         key_encryption: str | None,
         mac_digest: str | None,
         friendly_name: str | None = None,
+        include_trust_flags: bool = True,
     ) -> bytes:
         if not include_key or friendly_name:
             certs: list[tuple[x509.Certificate, str | None]] = []
@@ -2378,18 +2415,30 @@ class NSSDatabase:
             return _certdata.pkcs12_of(certs, key, password)
         slot = self._reader()
         self._login(slot)
-        none = (cert_encryption or "").upper() in ("NONE", "")
-        return nss_pkcs12.export_pkcs12(
+        # as JSS's pkcs12-export, which upstream ran: certificates unencrypted by default
+        cert_cipher = None
+        if (cert_encryption or "").upper() not in ("NONE", ""):
+            cert_cipher = str(cert_encryption).upper()
+            if cert_cipher not in _certdata.PBES2_CIPHERS:
+                raise ValueError(
+                    f"unsupported certificate encryption {cert_encryption!r}: use none or "
+                    f"one of {', '.join(_certdata.PBES2_CIPHERS)}"
+                )
+        # NSS writes the bags unencrypted and names them '<this slot's token>:<nickname>';
+        # the file gets the nicknames alone, then its certificates encrypted if asked
+        blob = nss_pkcs12.export_pkcs12(
             slot,
             [info.der for info in selected],
             password,
             include_chain=include_chain,
             key_cipher=(key_encryption or nss_pkcs12.DEFAULT_KEY_CIPHER),
-            cert_cipher=(
-                None if cert_encryption and none
-                else (cert_encryption or nss_pkcs12.DEFAULT_CERT_CIPHER)
-            ),
+            cert_cipher=None,
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
+        )
+        trust = {info.der: info.trust_flags for info in self.list_certs()}
+        return _certdata.rename_pkcs12_bags(
+            blob, password, nss.token_name(slot) + ":", cert_cipher,
+            trust.get if include_trust_flags else None,
         )
 
     def _nickname_of(self, cert: x509.Certificate) -> str | None:
@@ -2419,7 +2468,7 @@ class NSSDatabase:
             selected = self._certs_named(nickname)[:1]
             blob = self._pkcs12_blob(
                 selected, password, include_key, include_chain, cert_encryption,
-                key_encryption, None, friendly_name,
+                key_encryption, None, friendly_name, include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
                 blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
