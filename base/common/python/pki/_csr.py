@@ -17,6 +17,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 
+from pki._der import oid, tlv
+
 __all__ = ["extensions_from_options", "certification_request_info", "subject_key_id_from_hex"]
 
 #: certutil --keyUsage names -> cryptography KeyUsage arguments
@@ -122,38 +124,11 @@ def subject_key_id_from_hex(text: str) -> bytes:
         raise ValueError(f"subject_key_id {text!r} is not hex: {exc}") from None
 
 
-# -- DER, as much as a CertificationRequestInfo needs ------------------------------------------
-
-
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    return bytes([tag]) + _length(len(content)) + content
-
-
-def _oid(dotted: str) -> bytes:
-    parts = [int(p) for p in dotted.split(".")]
-    body = bytearray([40 * parts[0] + parts[1]])
-    for part in parts[2:]:
-        chunk = [part & 0x7F]
-        part >>= 7
-        while part:
-            chunk.append(0x80 | (part & 0x7F))
-            part >>= 7
-        body.extend(reversed(chunk))
-    return _tlv(0x06, bytes(body))
-
-
 def _extension_der(ext: x509.Extension[x509.ExtensionType]) -> bytes:
     value = ext.value
     encoded = value.value if isinstance(value, x509.UnrecognizedExtension) else value.public_bytes()
-    critical = _tlv(0x01, b"\xff") if ext.critical else b""
-    return _tlv(0x30, _oid(ext.oid.dotted_string) + critical + _tlv(0x04, encoded))
+    critical = tlv(0x01, b"\xff") if ext.critical else b""
+    return tlv(0x30, oid(ext.oid.dotted_string) + critical + tlv(0x04, encoded))
 
 
 def certification_request_info(
@@ -168,6 +143,6 @@ def certification_request_info(
     """
     attributes = b""
     if extensions:
-        exts = _tlv(0x30, b"".join(_extension_der(e) for e in extensions))
-        attributes = _tlv(0x30, _oid(_EXTENSION_REQUEST) + _tlv(0x31, exts))
-    return _tlv(0x30, _tlv(0x02, b"\x00") + subject_der + spki_der + _tlv(0xA0, attributes))
+        exts = tlv(0x30, b"".join(_extension_der(e) for e in extensions))
+        attributes = tlv(0x30, oid(_EXTENSION_REQUEST) + tlv(0x31, exts))
+    return tlv(0x30, tlv(0x02, b"\x00") + subject_der + spki_der + tlv(0xA0, attributes))

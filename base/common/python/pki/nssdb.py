@@ -57,7 +57,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import pki
-from pki import _certdata, _csr, nss
+from pki import _certdata, _csr, _der, _pkcs12file, nss
 from pki.nss import NSSError
 from pki.nss import certs as nss_certs
 from pki.nss import keys as nss_keys
@@ -706,7 +706,7 @@ def _curve_oid_der(curve: str) -> bytes:
     dotted = _CURVES.get(str(curve).lower())
     if dotted is None:
         raise ValueError(f"unsupported curve {curve!r}: use one of {', '.join(_CURVES)}")
-    return _csr._oid(dotted)
+    return _der.oid(dotted)
 
 
 def _op_flags(names: str | None) -> int:
@@ -2295,7 +2295,7 @@ class NSSDatabase:
         """Give the imported certificates the trust flags JSS stored in the file, as its
         pkcs12-import does (NSS's import knows no such attribute)."""
         try:
-            wanted = _certdata.pkcs12_trust_flags(data, password)
+            wanted = _pkcs12file.pkcs12_trust_flags(data, password)
         except (ValueError, IndexError) as exc:
             logger.debug("no trust flags read from %s: %s", path, exc)
             return
@@ -2386,7 +2386,7 @@ class NSSDatabase:
                 key_encryption, mac_digest, include_trust_flags=include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
-                blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
+                blob = _pkcs12file.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
             _write_private(pkcs12_file, blob)
 
     def _pkcs12_blob(
@@ -2412,17 +2412,17 @@ class NSSDatabase:
                 slot = self._reader()
                 self._login(slot)
                 key = self._export_key(slot, selected[0])
-            return _certdata.pkcs12_of(certs, key, password)
+            return _pkcs12file.pkcs12_of(certs, key, password)
         slot = self._reader()
         self._login(slot)
         # as JSS's pkcs12-export, which upstream ran: certificates unencrypted by default
         cert_cipher = None
         if (cert_encryption or "").upper() not in ("NONE", ""):
             cert_cipher = str(cert_encryption).upper()
-            if cert_cipher not in _certdata.PBES2_CIPHERS:
+            if cert_cipher not in _pkcs12file.PBES2_CIPHERS:
                 raise ValueError(
                     f"unsupported certificate encryption {cert_encryption!r}: use none or "
-                    f"one of {', '.join(_certdata.PBES2_CIPHERS)}"
+                    f"one of {', '.join(_pkcs12file.PBES2_CIPHERS)}"
                 )
         # NSS writes the bags unencrypted and names them '<this slot's token>:<nickname>';
         # the file gets the nicknames alone, then its certificates encrypted if asked
@@ -2436,7 +2436,7 @@ class NSSDatabase:
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
         )
         trust = {info.der: info.trust_flags for info in self.list_certs()}
-        return _certdata.rename_pkcs12_bags(
+        return _pkcs12file.rename_pkcs12_bags(
             blob, password, nss.token_name(slot) + ":", cert_cipher,
             trust.get if include_trust_flags else None,
         )
@@ -2471,7 +2471,7 @@ class NSSDatabase:
                 key_encryption, None, friendly_name, include_trust_flags,
             )
             if append and Path(pkcs12_file).exists():
-                blob = _certdata.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
+                blob = _pkcs12file.merge_pkcs12(Path(pkcs12_file).read_bytes(), blob, password)
             _write_private(pkcs12_file, blob)
 
 
