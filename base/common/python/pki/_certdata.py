@@ -1,5 +1,5 @@
 """Certificate data without NSS, for ``pki.nssdb``: PEM, NSS-style DNs, readable dumps,
-chains, PKCS #12 files built in memory, and certificate bodies for NSS to sign.
+chains, and certificate bodies for NSS to sign (PKCS #12 files: ``pki._pkcs12file``).
 
 Everything here works on public data or on what a caller already holds in memory; nothing
 touches a database or writes a file. Errors are ``ValueError`` (``pki.nssdb`` turns them into
