@@ -17,17 +17,20 @@ from pki.client import PKIClient
 from pki.testing.server import DogtagTestServer
 
 
-def _nssdb_client(server: DogtagTestServer, info: dict[str, str]) -> PKIClient:
+def _client(server: DogtagTestServer, info: dict[str, str] | None = None) -> PKIClient:
+    """A PKIClient trusting the server's CA, with the NSS database in ``info`` if given."""
     client = PKIClient(server.url, ca_bundle=str(server.ca_cert_path))
-    client.set_client_auth(
-        nssdb=info["nssdb"], nickname=info["nickname"], nssdb_password_file=info["password_file"]
-    )
+    if info is not None:
+        client.set_client_auth(
+            nssdb=info["nssdb"], nickname=info["nickname"],
+            nssdb_password_file=info["password_file"],
+        )
     return client
 
 
 def test_acme_login_enable_disable_status_logout(freeipa_server: DogtagTestServer) -> None:
     """The CA admin (Administrators) drives the responder; ``status()`` follows it."""
-    pki_client = _nssdb_client(freeipa_server, freeipa_server.info)
+    pki_client = _client(freeipa_server, freeipa_server.info)
     acme = pki.acme.ACMEClient(pki_client)
     assert (acme.name, acme.parent, acme.connection) == ("acme", pki_client,
                                                          pki_client.connection)
@@ -47,19 +50,15 @@ def test_acme_login_enable_disable_status_logout(freeipa_server: DogtagTestServe
 
 
 def test_acme_errors_are_http_errors(freeipa_server: DogtagTestServer) -> None:
-    anonymous = pki.acme.ACMEClient(
-        PKIClient(freeipa_server.url, ca_bundle=str(freeipa_server.ca_cert_path))
-    )
-    with pytest.raises(requests.HTTPError) as unauthenticated:
-        anonymous.enable()
-    assert unauthenticated.value.response.status_code == 401
-    with pytest.raises(requests.HTTPError) as unauthenticated:
-        anonymous.login()
-    assert unauthenticated.value.response.status_code == 401
+    anonymous = pki.acme.ACMEClient(_client(freeipa_server))
+    for call in (anonymous.enable, anonymous.login):
+        with pytest.raises(requests.HTTPError) as unauthenticated:
+            call()
+        assert unauthenticated.value.response.status_code == 401
 
     # a user without an ACME administrator role
     plain = freeipa_server.add_user("acme-plain-user", subsystems=("ca",))
-    acme = pki.acme.ACMEClient(_nssdb_client(freeipa_server, plain.nss_info))
+    acme = pki.acme.ACMEClient(_client(freeipa_server, plain.nss_info))
     assert acme.login()["Roles"] == []
     before = acme.status()
     with pytest.raises(requests.HTTPError) as forbidden:
@@ -70,9 +69,6 @@ def test_acme_errors_are_http_errors(freeipa_server: DogtagTestServer) -> None:
 
 def test_acme_status_raises_other_failures(dogtag_server: DogtagTestServer) -> None:
     """A CA without the ACME web app: the 404 is not a status."""
-    acme = pki.acme.ACMEClient(
-        PKIClient(dogtag_server.url, ca_bundle=str(dogtag_server.ca_cert_path))
-    )
     with pytest.raises(requests.HTTPError) as missing:
-        acme.status()
+        pki.acme.ACMEClient(_client(dogtag_server)).status()
     assert missing.value.response.status_code == 404

@@ -254,14 +254,10 @@ def _env(server: DogtagTestServer, mode: str, user: TestUser, pem_dir: Path) -> 
 
 @pytest.fixture(scope="module")
 def ipa(
-    auth_mode: str,
-    freeipa_server: DogtagTestServer,
-    ra_agent_user: TestUser,
-    ra_agent_pem: tuple[str, str],
+    auth_mode: str, freeipa_server: DogtagTestServer, ra_agent_user: TestUser, pem_dir: Path
 ) -> IPAEnv:
-    """FreeIPA with the RA agent's credentials."""
-    setter = _auth_setter(auth_mode, ra_agent_user, ra_agent_pem)
-    return IPAEnv(freeipa_server.url, str(freeipa_server.ca_cert_path), setter, ra_agent_user.cert)
+    """FreeIPA with the RA agent's credentials (RA_AGENT_PEM/RA_AGENT_KEY, or the NSS db)."""
+    return _env(freeipa_server, auth_mode, ra_agent_user, pem_dir)
 
 
 @pytest.fixture(scope="module")

@@ -13,23 +13,18 @@ from server_fixtures import _session, write_pem
 
 
 @pytest.fixture
-def ra(
+def sessions(
     freeipa_server: DogtagTestServer, ra_agent_pem: tuple[str, str]
-) -> Iterator[requests.Session]:
-    """The RA agent (Enterprise ACME Administrators)."""
-    with _session(freeipa_server, ra_agent_pem) as session:
-        yield session
-
-
-@pytest.fixture
-def anon(freeipa_server: DogtagTestServer) -> Iterator[requests.Session]:
-    with _session(freeipa_server, None) as session:
-        yield session
+) -> Iterator[tuple[requests.Session, requests.Session]]:
+    """Two sessions: the RA agent's (Enterprise ACME Administrators) and an anonymous one."""
+    with _session(freeipa_server, ra_agent_pem) as agent, _session(freeipa_server, None) as anon:
+        yield agent, anon
 
 
 def test_enable_disable_and_the_filter(
-    freeipa_server: DogtagTestServer, ra: requests.Session, anon: requests.Session
+    freeipa_server: DogtagTestServer, sessions: tuple[requests.Session, requests.Session]
 ) -> None:
+    ra, anon = sessions
     url = freeipa_server.url
     disabled = ra.post(f"{url}/acme/disable")
     assert (disabled.status_code, disabled.content) == (200, b"")
@@ -46,8 +41,11 @@ def test_enable_disable_and_the_filter(
 
 
 def test_who_may_call_what(
-    freeipa_server: DogtagTestServer, anon: requests.Session, pem_dir: Path, ra: requests.Session
+    freeipa_server: DogtagTestServer,
+    sessions: tuple[requests.Session, requests.Session],
+    pem_dir: Path,
 ) -> None:
+    ra, anon = sessions
     url = freeipa_server.url
     refused = anon.post(f"{url}/acme/enable")
     assert refused.status_code == 401

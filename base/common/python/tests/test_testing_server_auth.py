@@ -597,6 +597,7 @@ def test_freeipa_ra_agent_fixture(
     assert ra_agent_user.groups == {
         "ca": (
             "Certificate Manager Agents",
+            "Enterprise ACME Administrators",
             "Registration Manager Agents",
             "Security Domain Administrators",
         ),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pki.testing.dogtag.common import account_json
+from pki.testing.dogtag.common import account_json, end_session
 from pki.testing.dogtag.http import Request, Response, Route, json_response, legacy_route
 from pki.testing.dogtag.store import Store
 
@@ -64,13 +64,6 @@ class ACMEResources:
             return Response(204)
         return account_json(req.account)
 
-    def logout(self, req: Request) -> Response:
-        if req.session is not None:
-            req.sessions.invalidate(req.session.id)
-            req.session = None
-            req.new_session = False
-        return Response(204)
-
     def enable(self, req: Request) -> Response:
         return self._set_enabled(True)
 
@@ -98,7 +91,7 @@ class ACMEResources:
         routes = [
             legacy_route("POST", "login", self.post_login),
             legacy_route("GET", "login", self.get_login),
-            legacy_route("POST", "logout", self.logout),
+            legacy_route("POST", "logout", end_session),
             legacy_route("POST", "enable", self.enable),
             legacy_route("POST", "disable", self.disable),
             legacy_route("GET", "directory", self.directory),

@@ -26,6 +26,15 @@ def account_json(principal: Principal) -> dict[str, Any]:
     return account
 
 
+def end_session(req: Request) -> Response:
+    """Logout: invalidates the caller's session (204, also without one)."""
+    if req.session is not None:
+        req.sessions.invalidate(req.session.id)
+        req.session = None
+        req.new_session = False
+    return Response(204)
+
+
 class CommonResources:
     """``/pki/<api>/info`` and ``/<app>/<api>/account/login|logout``."""
 
@@ -43,12 +52,7 @@ class CommonResources:
         return account_json(req.account)
 
     def logout(self, req: Request) -> Response:
-        """Invalidates the caller's session (204)."""
-        if req.session is not None:
-            req.sessions.invalidate(req.session.id)
-            req.session = None
-            req.new_session = False
-        return Response(204)
+        return end_session(req)
 
     def routes(self, app: str) -> list[Route]:
         if app == "pki":
