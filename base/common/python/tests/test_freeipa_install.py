@@ -61,7 +61,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from pki.testing.dogtag.usergroups import ADMIN_GROUPS
 from pki.testing.server import DogtagTestServer, TestUser
-from server_fixtures import write_pem
+from server_fixtures import RA_AGENT_GROUPS, write_pem
 from test_freeipa_ra import APIClient as RAAPIClient
 from test_freeipa_ra import IPAEnv, _auth_setter, certprofile_import, support_v2
 from test_testing_server_profiles import IPA_STYLE_PROFILE
@@ -540,3 +540,40 @@ def test_acme_status_without_the_responder(
     with caplog.at_level(logging.ERROR, logger=__name__):
         assert acme_status(env) is False
     assert "ACME status request returned 404" in caplog.text
+
+
+# --- the same tools against a Dogtag before 11.6 (no /v2/) ------------------------------------
+
+
+def test_installer_and_acme_manage_against_dogtag_11_5(
+    auth_mode: str, tmp_path: Path, pem_dir: Path, version_file: Any
+) -> None:
+    """support_v2's probe fails and falls back to ``rest``, ``connect()`` picks ``rest`` by
+    itself, the ACME responder has no API segment anyway; the 11.5 gates pick
+    ``pki-server acme-remove``."""
+    with DogtagTestServer(tmp_path / "dogtag", version="11.5.0", freeipa_acls=True) as server:
+        ra = server.add_user("ipara", RA_AGENT_GROUPS, subsystems=("ca",))
+        admin = server.add_user("admin", ADMIN_GROUPS["ca"], subsystems=("ca",))
+        ipa_env = _env(server, f"{auth_mode}-11.5", ra, pem_dir)
+        admin_env = _env(server, f"{auth_mode}-11.5", admin, pem_dir)
+
+        assert is_installing_replica(ipa_env, "CA") and not is_installing_replica(ipa_env, "TPS")
+        csr, _ = _rsa_csr("IPA RA")
+        pki_issue_ra_certificate(admin_env, csr, tmp_path / "ra.crt")
+        x509.load_pem_x509_certificate((tmp_path / "ra.crt").read_bytes())
+        with ACMEState(ipa_env) as ca_api:
+            assert ca_api.pki_client.api_path == "rest"
+            ca_api.enable()
+        assert acme_status(ipa_env) is True
+        with ACMEState(ipa_env) as ca_api:
+            ca_api.disable()
+        assert acme_status(ipa_env) is False
+
+        version_file(str(pki.info.InfoClient(ipa_env.new_pki_client()).get_version()))
+        assert acme_uninstall_command() == ["pki-server", "acme-remove"]
+        assert hsm_version()[0] is True and random_serial_numbers_version(True)[0] is True
+
+    sent = ipa_env.paths + admin_env.paths
+    assert "/pki/v2/info" in sent  # support_v2's probe, answered 404
+    assert "/ca/rest/securityDomain/domainInfo" in sent and "/ca/rest/account/login" in sent
+    assert [p for p in sent if p.startswith("/ca/v2/")] == []
