@@ -23,8 +23,9 @@ More users: ``dogtag_server.add_user(user_id, groups)`` (an NSS database of its 
 For FreeIPA's RA backend: ``freeipa_server`` is a second session server with the ACL grants
 FreeIPA's installer adds, and ``ra_agent_user`` its RA agent: one certificate (in its own
 NSS database) that is ``ipara`` on the CA (Certificate Manager Agents, Registration Manager
-Agents, Security Domain Administrators) and ``ipakra`` on the KRA (Data Recovery Manager
-Agents), as ``ipa-server-install`` sets them up; ``ra_agent_pem`` has its PEM files.
+Agents, Security Domain Administrators, Enterprise ACME Administrators) and ``ipakra`` on the
+KRA (Data Recovery Manager Agents), as ``ipa-server-install`` sets them up; ``ra_agent_pem``
+has its PEM files.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ RA_AGENT_GROUPS = (
     "Certificate Manager Agents",
     "Registration Manager Agents",
     "Security Domain Administrators",
+    "Enterprise ACME Administrators",  # cainstance adds ipara for ipa-acme-manage
 )
 
 

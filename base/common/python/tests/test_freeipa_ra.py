@@ -756,7 +756,7 @@ def test_apiclient_login_and_logout(ipa: IPAEnv) -> None:
         assert api.account["id"] == "ipara"
         assert api.account["Roles"] == sorted(
             ["Certificate Manager Agents", "Registration Manager Agents",
-             "Security Domain Administrators"]
+             "Security Domain Administrators", "Enterprise ACME Administrators"]
         )
     assert ipa.paths[start:] == ["/pki/v2/info", "/ca/v2/account/login", "/ca/v2/account/logout"]
 

@@ -582,6 +582,7 @@ def test_freeipa_ra_agent_fixture(
         ca = s.get(f"{url}/ca/v2/account/login").json()
         assert ca["id"] == "ipara" and ca["Roles"] == [
             "Certificate Manager Agents",
+            "Enterprise ACME Administrators",
             "Registration Manager Agents",
             "Security Domain Administrators",
         ]
@@ -596,6 +597,7 @@ def test_freeipa_ra_agent_fixture(
     assert ra_agent_user.groups == {
         "ca": (
             "Certificate Manager Agents",
+            "Enterprise ACME Administrators",
             "Registration Manager Agents",
             "Security Domain Administrators",
         ),

@@ -19,7 +19,9 @@ and the stored certificates, requests, keys, users, profiles and authorities.
 its own in ``DIR/users/NAME/nssdb`` (nickname NAME, password in
 ``DIR/users/NAME/password.conf``), a member of the listed groups of each subsystem that has
 them; with no groups it is an authenticated non-agent. ``--freeipa-acls`` adds the ACL
-grants FreeIPA's installer adds (see ``pki.testing.dogtag.security``).
+grants FreeIPA's installer adds (see ``pki.testing.dogtag.security``) and, as its installer
+does, the ACME responder (``/acme``, disabled, see ``pki.testing.dogtag.acme``) with the CA
+group Enterprise ACME Administrators.
 
 When it is ready it prints exactly one JSON line on stdout::
 
@@ -52,6 +54,7 @@ from cryptography.x509.oid import NameOID
 
 from pki.testing.certs import IssuedCert, generate_key
 from pki.testing.dogtag import bootstrap
+from pki.testing.dogtag.acme import ACMEResources
 from pki.testing.dogtag.admin import AdminResources
 from pki.testing.dogtag.authorities import AuthorityRegistry, AuthorityResources
 from pki.testing.dogtag.ca_certs import CACertResources, CertRepository
@@ -61,7 +64,7 @@ from pki.testing.dogtag.http import Dispatcher, DogtagHTTPServer, Route
 from pki.testing.dogtag.kra import KRAResources
 from pki.testing.dogtag.profile_admin import ProfileResources
 from pki.testing.dogtag.profiles import ProfileStore
-from pki.testing.dogtag.security import AccessControl, Authenticator
+from pki.testing.dogtag.security import ACME_ADMIN_ROLES, AccessControl, Authenticator
 from pki.testing.dogtag.securitydomain import SecurityDomainResources, host_entry
 from pki.testing.dogtag.store import STATE_FILE, Store
 from pki.testing.dogtag.system import FeatureResources, StatusResource
@@ -75,6 +78,7 @@ SERVER_NAME = "Dogtag Test Server"
 DEFAULT_VERSION = "11.7.0"
 SUBSYSTEMS = ("ca", "kra")
 HOSTNAME = "localhost"
+ACME_ADMINS = ACME_ADMIN_ROLES[1]  # the group FreeIPA's installer makes for ipa-acme-manage
 # auths.revocationChecking.enabled in each subsystem's CS.cfg
 REVOCATION_CHECKING = {"ca": True, "kra": False}
 
@@ -120,7 +124,8 @@ class DogtagTestServer:
     has to belong to a user, see ``register_cert``). ``version`` is what ``/pki/rest/info``
     reports; below 11.6 the ``/v1/`` and ``/v2/`` paths do not exist. ``oaep`` makes the KRA
     expect RSA-OAEP (SHA-256) wrapped session keys. ``freeipa_acls`` adds FreeIPA's ACL
-    grants. ``users`` are ``(user_id, groups)`` pairs made as ``add_user`` makes them.
+    grants, the ACME responder and its Enterprise ACME Administrators group. ``users`` are
+    ``(user_id, groups)`` pairs made as ``add_user`` makes them.
     """
 
     def __init__(
@@ -182,6 +187,8 @@ class DogtagTestServer:
                         certs=[agent_cert],
                         password=materials.admin_password,
                     )
+            if self.freeipa_acls and self.userdbs["ca"].group_key(ACME_ADMINS) is None:
+                self.userdbs["ca"].add_group(ACME_ADMINS, "ACME RA accounts")  # FreeIPA's
             self.profiles.seed()
         return materials
 
@@ -245,10 +252,13 @@ class DogtagTestServer:
                 *kra_domain.routes(),
                 *StatusResource("kra", self.version).routes(),
             ],
+            "acme": ACMEResources(self.store).routes() if self.freeipa_acls else [],
         }
 
     def _authenticator(self) -> Authenticator:
-        return Authenticator(self.userdbs, self.repo.is_revoked, REVOCATION_CHECKING)
+        # the ACME realm is the CA's users and groups (FreeIPA's DSRealm over o=ipaca)
+        realms = {**self.userdbs, "acme": self.userdbs["ca"]}
+        return Authenticator(realms, self.repo.is_revoked, REVOCATION_CHECKING)
 
     # -- users ---------------------------------------------------------------------------
 
@@ -530,7 +540,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(repeatable; no groups: a non-agent)",
     )
     parser.add_argument(
-        "--freeipa-acls", action="store_true", help="add the ACL grants FreeIPA's installer adds"
+        "--freeipa-acls",
+        action="store_true",
+        help="add the ACL grants, ACME responder and group FreeIPA's installer adds",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)

@@ -13,7 +13,8 @@ One job per module:
   (profile configurations) and ``policies`` (what they make of a request),
   ``profile_admin`` (the profiles resource), ``authorities`` (lightweight CAs),
   ``securitydomain``, ``system`` (features, getStatus);
-* the KRA: ``kracrypto`` and ``kra`` (key archival and recovery).
+* the KRA: ``kracrypto`` and ``kra`` (key archival and recovery);
+* the ACME responder's administration: ``acme`` (with FreeIPA's setup only).
 
 ``pki.testing.server`` ties them together.
 """

@@ -11,6 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from pki.testing.dogtag.http import Request, Response, Route, route
+from pki.testing.dogtag.usergroups import Principal
+
+
+def account_json(principal: Principal) -> dict[str, Any]:
+    """Dogtag's ``Account`` of ``principal`` (also what the ACME responder's login gives)."""
+    account: dict[str, Any] = {"id": principal.user_id}
+    if principal.full_name:
+        account["FullName"] = principal.full_name
+    if principal.email:
+        account["Email"] = principal.email
+    account["Roles"] = sorted(principal.roles)
+    account["Attributes"] = {"Attribute": []}
+    return account
+
+
+def end_session(req: Request) -> Response:
+    """Logout: invalidates the caller's session (204, also without one)."""
+    if req.session is not None:
+        req.sessions.invalidate(req.session.id)
+        req.session = None
+        req.new_session = False
+    return Response(204)
 
 
 class CommonResources:
@@ -26,24 +48,11 @@ class CommonResources:
     def login(self, req: Request) -> dict[str, Any]:
         """Describes the authenticated account (its session already exists)."""
         req.ensure_session()
-        principal = req.account
-        assert principal is not None  # account/* is constrained: the dispatcher checked
-        account: dict[str, Any] = {"id": principal.user_id}
-        if principal.full_name:
-            account["FullName"] = principal.full_name
-        if principal.email:
-            account["Email"] = principal.email
-        account["Roles"] = sorted(principal.roles)
-        account["Attributes"] = {"Attribute": []}
-        return account
+        assert req.account is not None  # account/* is constrained: the dispatcher checked
+        return account_json(req.account)
 
     def logout(self, req: Request) -> Response:
-        """Invalidates the caller's session (204)."""
-        if req.session is not None:
-            req.sessions.invalidate(req.session.id)
-            req.session = None
-            req.new_session = False
-        return Response(204)
+        return end_session(req)
 
     def routes(self, app: str) -> list[Route]:
         if app == "pki":

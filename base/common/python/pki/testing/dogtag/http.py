@@ -14,8 +14,8 @@ Behaviour copied from Dogtag/Tomcat on purpose (the rules themselves are in ``se
   caller cannot be authenticated; ACL failures are JSON 403s;
 * unknown paths: JSON ``ResourceNotFoundException`` under ``/rest/`` and ``/v1/``, a bare 404
   (and bare 405 for a wrong method) under ``/v2/``;
-* legacy servlets outside the REST APIs (``/ca/admin/ca/getStatus``) are plain routes of
-  their web app.
+* legacy servlets outside the REST APIs (``/ca/admin/ca/getStatus``, the whole ``/acme``
+  responder) are plain routes of their web app.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pki.testing.dogtag.usergroups import Principal
 
 logger = logging.getLogger(__name__)
 
-APPS = ("pki", "ca", "kra")
+APPS = ("pki", "ca", "kra", "acme")
 APIS = ("rest", "v1", "v2")
 MAX_BODY = 16 * 1024 * 1024
 
@@ -266,7 +266,9 @@ class Dispatcher:
             return Response(404)  # before 11.6 only /rest/ exists
         if req.session is not None and req.session.principal is not None:
             req.account = req.session.principal  # Tomcat's cached principal
-        if req.api and req.account is None and security.needs_authentication(req.app, req.path):
+        if req.account is None and security.needs_authentication(
+            req.app, req.api, req.method, req.path
+        ):
             req.account = self.authenticator.authenticate(
                 req.app, req.peer_cert, req.headers.get("Authorization")
             )
@@ -276,8 +278,12 @@ class Dispatcher:
                     401, "Unauthorized", [("WWW-Authenticate", f'Basic realm="{realm}"')]
                 )
             req.ensure_session().principal = req.account  # alwaysUseSession
+        roles = security.required_roles(req.app, req.path)
         try:
-            response = self._route(req)
+            if roles and not (req.account is not None and req.account.has_role(*roles)):
+                response = html_response(403, "Forbidden")  # Tomcat's, before the servlet
+            else:
+                response = self._route(req)
         except DogtagError as e:
             response = Response(e.code) if e.bare else json_response(e.to_json(), e.code)
         except Exception:

@@ -22,6 +22,12 @@ The order is Tomcat's and Dogtag's:
    makes ``POST /ca/v2/profiles/raw`` need ``profiles.approve`` where v1 needs
    ``profiles.create``.
 
+The ACME responder (``/acme``, no REST API: its servlets sit right under the web app) has
+its own ``web.xml``: ``POST login`` needs an authenticated caller, ``enable/*`` and
+``disable/*`` need role Administrators or Enterprise ACME Administrators (Tomcat's 403 HTML
+page for an authenticated caller without it), everything else is open. Its realm is the CA's
+users and groups (FreeIPA's ``DSRealm`` over ``o=ipaca``).
+
 ``freeipa_acls`` adds the grants FreeIPA's installer adds (``cainstance.py``, the
 ``50-dogtag10-migration`` update): Certificate Manager Agents may read and modify profiles
 and create, modify and delete authorities; Security Domain Administrators may modify the
@@ -45,21 +51,36 @@ from pki.testing.dogtag.usergroups import Principal, UserDB
 ANYBODY = "anybody"
 Grant = Union[str, frozenset]  # ANYBODY or a set of group names
 
-REALMS = {"ca": "Certificate Authority", "kra": "Key Recovery Authority"}
+REALMS = {"ca": "Certificate Authority", "kra": "Key Recovery Authority", "acme": "ACME"}
 _CONSTRAINED_TREES = ("account", "admin", "agent", "audit", "selftests")
 _CONSTRAINED_PATHS = ("securityDomain/installToken",)
+
+# base/acme/webapps/acme/WEB-INF/web.xml: URL tree → the roles its auth-constraint names
+ACME_ADMIN_ROLES = ("Administrators", "Enterprise ACME Administrators")
+_ACME_ROLE_CONSTRAINTS = {"enable": ACME_ADMIN_ROLES, "disable": ACME_ADMIN_ROLES}
 
 CERT_AUTH_MANAGER = "certUserDBAuthMgr"
 PASSWORD_AUTH_MANAGER = "passwdUserDBAuthMgr"
 
 
-def needs_authentication(app: str, path: str) -> bool:
-    """Does ``web.xml`` put an auth-constraint on ``/<app>/<v1|v2>/<path>``?"""
-    if app not in REALMS:
+def needs_authentication(app: str, api: str, method: str, path: str) -> bool:
+    """Does ``web.xml`` put an auth-constraint on ``METHOD /<app>/<api>/<path>``? (``api`` is
+    empty for a servlet outside the REST APIs, as the whole ACME responder is.)"""
+    if app == "acme":
+        tree = path.split("/", 1)[0]
+        return (tree == "login" and method == "POST") or tree in _ACME_ROLE_CONSTRAINTS
+    if app not in REALMS or not api:
         return False
     if path in _CONSTRAINED_PATHS:
         return True
     return any(path == tree or path.startswith(tree + "/") for tree in _CONSTRAINED_TREES)
+
+
+def required_roles(app: str, path: str) -> tuple[str, ...]:
+    """The roles ``web.xml`` requires on ``/<app>/<path>`` (empty: any caller)."""
+    if app != "acme":
+        return ()
+    return _ACME_ROLE_CONSTRAINTS.get(path.split("/", 1)[0], ())
 
 
 # -- acl.properties: ACL name → (resource, operation) ----------------------------------------

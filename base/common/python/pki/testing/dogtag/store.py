@@ -1,5 +1,5 @@
 """The server's persistent state (certificates, requests, keys, users and groups, profiles,
-authorities, security domain hosts) in one JSON file.
+authorities, security domain hosts, the ACME database's settings) in one JSON file.
 
 Every mutation happens inside ``with store.transaction():``, which holds the lock and then
 writes the file atomically (temp file + rename), so a restart (or a crash mid-write) never
@@ -33,6 +33,7 @@ _TABLES = (
     "profiles",
     "authorities",
     "security_domain_hosts",
+    "acme_database",
 )
 _COUNTERS = ("serial", "ca_request", "kra_request", "key")
 
