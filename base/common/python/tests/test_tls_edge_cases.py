@@ -1,0 +1,136 @@
+"""TLS situations the other interoperability tests do not reach: a client certificate
+issued by an intermediate CA that the server does not know, and TLS 1.3 session resumption
+when several connections to one server overlap."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+from collections.abc import Iterator
+
+import pytest
+from nssdb_fixtures import PASSWORD, AgentDB
+from pki.client import PKIConnection
+from pki.testing.certs import CA, IssuedCert
+from pki.testing.nsstools import TestNSSDB
+from pki.tls import create_ssl_context
+from test_tls_interop import s_server_report
+from tls_servers import HOST, NO_SYSTEM_TRUST, TLSServer
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def root_ca() -> CA:
+    return CA("Edge Root CA", organization="Edge")
+
+
+@pytest.fixture(scope="module")
+def intermediate_agent(
+    tmp_path_factory: pytest.TempPathFactory, root_ca: CA
+) -> Iterator[tuple[str, IssuedCert]]:
+    """A database trusting only the root, with an agent issued by an intermediate CA (the
+    intermediate comes in with the agent's PKCS #12, untrusted)."""
+    intermediate = CA("Edge Intermediate CA", organization="Edge", parent=root_ca)
+    issued = intermediate.issue_cert("Intermediate Agent")
+    db = TestNSSDB(tmp_path_factory.mktemp("nssdb-intermediate"), PASSWORD, "sql")
+    db.add_ca("Edge Root", root_ca.cert, "CT,C,C")
+    db.add_identity("agent", issued)
+    yield db.spec, issued
+    db.remove()
+
+
+def _server(openssl_server, test_ca: CA, root_ca: CA, version: str) -> TLSServer:
+    # s_server trusts only the root and needs a chain of two below it: it accepts the
+    # agent only if the intermediate comes with the agent's certificate
+    return openssl_server(version, client_ca=root_ca, server_ca=test_ca, verify_depth=2)
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+@pytest.mark.parametrize("nickname", ["agent", None], ids=["nickname", "chosen"])
+def test_pki_connection_sends_the_intermediate_from_the_database(
+    openssl_server, test_ca: CA, root_ca: CA, intermediate_agent, version: str,
+    nickname: str | None,
+) -> None:
+    spec, issued = intermediate_agent
+    server = _server(openssl_server, test_ca, root_ca, version)
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=spec, nickname=nickname,
+        nssdb_password=PASSWORD, cert_paths=[str(server.ca_path)], conf=NO_SYSTEM_TRUST,
+    )
+    with conn:
+        response = conn.get("/", timeout=TIMEOUT)
+    protocol, cert = s_server_report(response)
+    assert protocol == f"TLSv{version}"
+    assert cert == issued.cert
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_ssl_context_sends_the_intermediate_from_the_database(
+    openssl_server, test_ca: CA, root_ca: CA, intermediate_agent, version: str
+) -> None:
+    spec, issued = intermediate_agent
+    server = _server(openssl_server, test_ca, root_ca, version)
+    context = create_ssl_context(
+        nssdb=spec, nickname="agent", nssdb_password=PASSWORD,
+        cert_paths=str(server.ca_path), conf=NO_SYSTEM_TRUST,
+    )
+    conn = http.client.HTTPSConnection(HOST, server.port, context=context, timeout=TIMEOUT)
+    try:
+        conn.request("GET", "/")
+        body = conn.getresponse().read()
+    finally:
+        conn.close()
+    assert f"Protocol  : TLSv{version}".encode() in body
+    assert issued.cert_pem.strip() in body
+
+
+def test_tls13_session_without_its_ticket_does_not_replace_a_resumable_one(
+    nginx_server: TLSServer, sql_db: AgentDB
+) -> None:
+    """A TLS 1.3 session gets its ticket with the first records read after the handshake.
+    A connection that has not read yet (one of several opened at once) must not put its
+    ticketless session in the cache over the resumable one of an earlier connection; once
+    it has read, its session (with the new ticket) is the one kept, and resumes."""
+    conn = PKIConnection(
+        "https", HOST, nginx_server.port, trust_env=False, nssdb=sql_db.spec,
+        nickname="PKI Administrator", nssdb_password=PASSWORD,
+        conf={**NO_SYSTEM_TRUST, "SSL_STREAM_VERSION_MIN": "TLS_1_3"},
+    )
+    context = conn.get_ssl_context()
+
+    def connect():
+        return context.wrap_socket(
+            socket.create_connection((HOST, nginx_server.port), timeout=TIMEOUT),
+            server_hostname=HOST,
+        )
+
+    def get(sock) -> None:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(16384)  # the tickets come before the answer
+
+    key = (HOST, (HOST, nginx_server.port))
+    first = connect()
+    try:
+        assert first.version() == "TLSv1.3"
+        get(first)
+    finally:
+        first.close()
+    resumable = context.sessions.get(key)
+    assert resumable is not None
+    silent = connect()  # handshake only, closed before its ticket is read
+    silent.close()
+    assert context.sessions.get(key) is resumable
+    reader = connect()  # (OpenSSL offers a TLS 1.3 ticket once: this one may not resume)
+    try:
+        get(reader)  # its new ticket replaces the used one
+    finally:
+        reader.close()
+    assert context.sessions.get(key) is not resumable
+    last = connect()
+    try:
+        assert last.session_reused
+    finally:
+        last.close()
