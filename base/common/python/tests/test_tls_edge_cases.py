@@ -1,9 +1,11 @@
 """TLS situations the other interoperability tests do not reach: a client certificate
-issued by an intermediate CA that the server does not know, and TLS 1.3 session resumption
-when several connections to one server overlap."""
+issued by an intermediate CA that the server does not know, TLS 1.3 session resumption
+when several connections to one server overlap, and a database that has no client
+certificate to send (each is expired or not yet valid, or its password is missing)."""
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import socket
 from collections.abc import Iterator
@@ -13,7 +15,11 @@ from nssdb_fixtures import PASSWORD, AgentDB
 from pki.client import PKIConnection
 from pki.testing.certs import CA, IssuedCert
 from pki.testing.nsstools import TestNSSDB
-from pki.tls import create_ssl_context
+from pki.tls import (
+    ClientCertificateRequiredError,
+    TLSConfigurationError,
+    create_ssl_context,
+)
 from test_tls_interop import s_server_report
 from tls_servers import HOST, NO_SYSTEM_TRUST, TLSServer
 
@@ -134,3 +140,66 @@ def test_tls13_session_without_its_ticket_does_not_replace_a_resumable_one(
         assert last.session_reused
     finally:
         last.close()
+
+
+# -- a database searched in vain: the error says why it had nothing to send ---------------
+
+
+@pytest.fixture(scope="module")
+def stale_db(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterator[str]:
+    """A database whose only client certificates are expired or not yet valid, and one
+    certificate without its key."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    db = TestNSSDB(tmp_path_factory.mktemp("nssdb-stale"), PASSWORD, "sql")
+    db.add_ca("Root", test_ca.cert, "CT,C,C")
+    day = datetime.timedelta(days=1)
+    db.add_identity(
+        "expired",
+        test_ca.issue_cert("Expired Agent", not_before=now - 9 * day, not_after=now - day),
+    )
+    db.add_identity(
+        "future",
+        test_ca.issue_cert("Future Agent", not_before=now + day, not_after=now + 9 * day),
+    )
+    db.add_cert("keyless", test_ca.issue_cert("Keyless Agent").cert, "P,,")
+    yield db.spec
+    db.remove()
+
+
+def test_required_certificate_names_why_the_database_had_none(
+    openssl_server, stale_db: str
+) -> None:
+    server = openssl_server("1.3")
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=stale_db, nickname=None,
+        nssdb_password=PASSWORD, conf=NO_SYSTEM_TRUST,
+    )
+    with conn, pytest.raises(ClientCertificateRequiredError) as caught:
+        conn.get("/", timeout=TIMEOUT)
+    message = str(caught.value)
+    assert f"NSS database {stale_db} has no usable client certificate" in message
+    assert "'expired' (CN=Expired Agent,O=Example) is expired" in message
+    assert "'future' (CN=Future Agent,O=Example) is not yet valid" in message
+    assert "none is configured" not in message  # a database was given
+
+
+def test_required_certificate_names_a_missing_password(openssl_server, sql_db: AgentDB) -> None:
+    server = openssl_server("1.2")
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=sql_db.spec, conf=NO_SYSTEM_TRUST,
+    )
+    with conn, pytest.raises(ClientCertificateRequiredError) as caught:
+        conn.get("/", timeout=TIMEOUT)
+    assert (
+        f"NSS database {sql_db.spec} is password protected and no password given"
+        in str(caught.value)
+    )
+
+
+def test_ssl_context_names_why_the_database_had_no_certificate(stale_db: str) -> None:
+    with pytest.raises(TLSConfigurationError) as caught:
+        create_ssl_context(nssdb=stale_db, nssdb_password=PASSWORD, conf=NO_SYSTEM_TRUST)
+    message = str(caught.value)
+    assert "'expired' (CN=Expired Agent,O=Example) is expired" in message
+    assert "'future' (CN=Future Agent,O=Example) is not yet valid" in message
+    assert "client_auth=False" in message

@@ -198,6 +198,8 @@ class TLSConfig:
     cert_paths: tuple[str, ...] = ()
     identities: tuple[ClientIdentity, ...] = ()
     trust_source: str = ""
+    #: why the database gave no client certificate (see ``NSSCredentials.no_identity``)
+    no_identity: str = ""
     ciphers: CipherStrings = field(init=False, repr=False)
     minimum_version: ssl.TLSVersion = field(init=False)
     maximum_version: ssl.TLSVersion = field(init=False)
@@ -279,15 +281,17 @@ def resolve_config(
     settings = load_tls_settings(conf)
     anchors: tuple[x509.Certificate, ...] = ()
     identities: tuple[ClientIdentity, ...] = ()
-    source = ""
+    source = no_identity = ""
     db = select_database(nssdb, settings, passwords)
     if db is not None:
         creds = credentials_from_nssdb(
             db, nickname or settings.client_cert_nickname, client_auth and pem is None
         )
         anchors, identities, source = creds.anchors, creds.identities, creds.source
+        no_identity = creds.no_identity
     if pem is not None:
         identities = (identity_from_pem(*pem),)
+        no_identity = ""
     return TLSConfig(
         settings,
         verify=verify,
@@ -295,4 +299,5 @@ def resolve_config(
         cert_paths=tuple(cert_paths),
         identities=identities,
         trust_source=source,
+        no_identity=no_identity,
     )

@@ -359,6 +359,7 @@ class PKISSLContext:
             peer_address=peer,
             allowed_versions=self._versions_text,
             trust_description=self._trust_text,
+            no_identity="" if self.identities else self.config.no_identity,
         )
         if self.default_identity is not None:
             record.sent_certificate = self.default_identity.cert

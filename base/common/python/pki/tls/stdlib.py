@@ -133,6 +133,11 @@ def create_ssl_context(
                 "PKI_CLIENT_DATABASE in pki.conf"
             )
     if client_auth and not config.identities:
+        if config.no_identity:
+            raise TLSConfigurationError(
+                f"{config.no_identity}; or pass client_auth=False for a context without a "
+                "client certificate"
+            )
         where = config.trust_source or "no NSS database (neither nssdb= nor PKI_CLIENT_DATABASE)"
         raise TLSConfigurationError(
             f"{where} gave no client certificate: name one with nickname=, give the "
