@@ -1,13 +1,15 @@
 """TLS situations the other interoperability tests do not reach: a client certificate
 issued by an intermediate CA that the server does not know, TLS 1.3 session resumption
-when several connections to one server overlap, and a database that has no client
-certificate to send (each is expired or not yet valid, or its password is missing)."""
+when several connections to one server overlap, a database that has no client
+certificate to send (each is expired or not yet valid, or its password is missing), and
+one that trusts an intermediate CA rather than its root."""
 
 from __future__ import annotations
 
 import datetime
 import http.client
 import socket
+import ssl
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from pki.testing.nsstools import TestNSSDB
 from pki.tls import (
     ClientCertificateRequiredError,
     TLSConfigurationError,
+    UntrustedServerError,
     create_ssl_context,
 )
 from test_tls_interop import s_server_report
@@ -203,3 +206,72 @@ def test_ssl_context_names_why_the_database_had_no_certificate(stale_db: str) ->
     assert "'expired' (CN=Expired Agent,O=Example) is expired" in message
     assert "'future' (CN=Future Agent,O=Example) is not yet valid" in message
     assert "client_auth=False" in message
+
+
+# -- a database that trusts an intermediate CA, not its root ------------------------------
+
+
+@pytest.fixture(scope="module")
+def intermediate_server_ca(root_ca: CA) -> CA:
+    return CA("Edge Server Intermediate CA", organization="Edge", parent=root_ca)
+
+
+@pytest.fixture(scope="module")
+def intermediate_trust_db(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: CA, intermediate_server_ca: CA
+) -> Iterator[str]:
+    """Trusts (``CT,C,C``) only the intermediate CA that issues the server's certificate,
+    not the root above it; holds an agent of ``test_ca`` for the server's client check."""
+    db = TestNSSDB(tmp_path_factory.mktemp("nssdb-trusts-intermediate"), PASSWORD, "sql")
+    db.add_ca("Edge Server Intermediate", intermediate_server_ca.cert, "CT,C,C")
+    db.add_identity("agent", test_ca.issue_cert("Agent Of Test CA"))
+    yield db.spec
+    db.remove()
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_trusted_intermediate_is_an_anchor_as_in_nss(
+    openssl_server, intermediate_server_ca: CA, intermediate_trust_db: str, version: str
+) -> None:
+    """NSS takes every CA certificate it trusts for TLS as an anchor, self-signed or not;
+    so do both contexts (the server sends only its own certificate here)."""
+    server = openssl_server(version, server_ca=intermediate_server_ca)
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=intermediate_trust_db,
+        nickname="agent", nssdb_password=PASSWORD, conf=NO_SYSTEM_TRUST,
+    )
+    with conn:
+        assert s_server_report(conn.get("/", timeout=TIMEOUT))[0] == f"TLSv{version}"
+    context = create_ssl_context(
+        nssdb=intermediate_trust_db, nickname="agent", nssdb_password=PASSWORD,
+        conf=NO_SYSTEM_TRUST,
+    )
+    https = http.client.HTTPSConnection(HOST, server.port, context=context, timeout=TIMEOUT)
+    try:
+        https.request("GET", "/")
+        assert f"Protocol  : TLSv{version}".encode() in https.getresponse().read()
+    finally:
+        https.close()
+
+
+def test_partial_chains_do_not_widen_trust(
+    openssl_server, intermediate_server_ca: CA, sql_db: AgentDB
+) -> None:
+    """A database that trusts neither the intermediate nor its root still refuses."""
+    server = openssl_server("1.3", server_ca=intermediate_server_ca)
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=sql_db.spec,
+        nickname="PKI Administrator", nssdb_password=PASSWORD, conf=NO_SYSTEM_TRUST,
+    )
+    with conn, pytest.raises(UntrustedServerError, match="Edge Server Intermediate CA"):
+        conn.get("/", timeout=TIMEOUT)
+    context = create_ssl_context(
+        nssdb=sql_db.spec, nickname="PKI Administrator", nssdb_password=PASSWORD,
+        conf=NO_SYSTEM_TRUST,
+    )
+    https = http.client.HTTPSConnection(HOST, server.port, context=context, timeout=TIMEOUT)
+    try:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            https.request("GET", "/")
+    finally:
+        https.close()
