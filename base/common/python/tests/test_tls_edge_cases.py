@@ -10,6 +10,8 @@ import datetime
 import http.client
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -275,3 +277,73 @@ def test_partial_chains_do_not_widen_trust(
             https.request("GET", "/")
     finally:
         https.close()
+
+
+# -- the server closes an idle keep-alive connection --------------------------------------
+
+
+@pytest.mark.parametrize("version", ["TLS_1_2", "TLS_1_3"])
+def test_next_request_after_an_idle_close_reconnects_and_resumes(
+    nginx_server: TLSServer, sql_db: AgentDB, version: str
+) -> None:
+    """nginx drops the pooled connection after a second of silence; the next request goes
+    out on a new connection, transparently, and resumes the TLS session."""
+    conn = PKIConnection(
+        "https", HOST, nginx_server.port, trust_env=False, nssdb=sql_db.spec,
+        nickname="PKI Administrator", nssdb_password=PASSWORD,
+        conf={**NO_SYSTEM_TRUST, "SSL_STREAM_VERSION_MIN": version,
+              "SSL_STREAM_VERSION_MAX": version},
+    )
+    with conn:
+        answers = [conn.get("/idle-close", timeout=TIMEOUT).text.split() for _ in range(2)]
+        time.sleep(2.5)  # nginx closes after 1 s
+        answers.append(conn.get("/idle-close", timeout=TIMEOUT).text.split())
+    (first, _), (kept, _), (after, reused) = answers
+    assert kept == first  # the pool reused the open connection
+    assert after != first  # nginx had closed it: a new one
+    assert reused == "r"
+
+
+# -- a password callback, many requests and threads ---------------------------------------
+
+
+def test_password_callback_is_asked_once_for_many_threads(
+    nginx_server: TLSServer, sql_db: AgentDB
+) -> None:
+    """Eight threads start their first requests at the same moment on a new connection:
+    the database is opened and the key read once, so the callback is asked once."""
+    asked = []
+    lock = threading.Lock()
+
+    def callback(token: str, retry: bool) -> str:
+        with lock:
+            asked.append((token, retry))
+        return PASSWORD
+
+    conn = PKIConnection(
+        "https", HOST, nginx_server.port, trust_env=False, nssdb=sql_db.spec,
+        nickname="PKI Administrator", password_callback=callback, conf=NO_SYSTEM_TRUST,
+    )
+    start = threading.Barrier(8)
+    answers: list[str] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            start.wait(timeout=TIMEOUT)
+            for _ in range(3):
+                text = conn.get("/", timeout=TIMEOUT).text
+                with lock:
+                    answers.append(text.splitlines()[1])
+        except BaseException as exc:  # reported below, with the thread's error
+            failures.append(exc)
+
+    with conn:
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not failures, failures
+    assert answers == ["SUCCESS"] * 24
+    assert len(asked) == 1 and asked[0][1] is False

@@ -577,6 +577,11 @@ http {{
         location /files/ {{
             alias {dir}/files/;
         }}
+        location /idle-close {{
+            keepalive_timeout 1s;
+            default_type text/plain;
+            return 200 "$connection $ssl_session_reused\n";
+        }}
     }}
 }}
 """
@@ -611,7 +616,10 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
 
     Its body is three lines: ``$ssl_protocol``, ``$ssl_client_verify`` (``SUCCESS``) and
     ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). Under ``/files/`` it
-    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256. It
+    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256.
+    ``/idle-close`` answers ``$connection $ssl_session_reused`` (the connection's serial
+    number, ``r`` for a resumed session, else ``.``) and closes the connection after one
+    second without a request (``keepalive_timeout 1s``). It
     runs as one process (``master_process off``) with everything, logs included, under its
     own directory.
     """
