@@ -2,7 +2,9 @@
 issued by an intermediate CA that the server does not know, TLS 1.3 session resumption
 when several connections to one server overlap, a database that has no client
 certificate to send (each is expired or not yet valid, or its password is missing), and
-one that trusts an intermediate CA rather than its root."""
+one that trusts an intermediate CA rather than its root; P-384 and P-521 client keys,
+RSA-PSS and SHA-384/512 signatures; reconnection after an idle close; one password
+callback for many threads."""
 
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from nssdb_fixtures import PASSWORD, AgentDB
 from pki.client import PKIConnection
-from pki.testing.certs import CA, IssuedCert
+from pki.testing.certs import CA, IssuedCert, generate_key
 from pki.testing.nsstools import TestNSSDB
 from pki.tls import (
     ClientCertificateRequiredError,
@@ -347,3 +352,81 @@ def test_password_callback_is_asked_once_for_many_threads(
     assert not failures, failures
     assert answers == ["SUCCESS"] * 24
     assert len(asked) == 1 and asked[0][1] is False
+
+
+# -- client keys and signatures beyond RSA-2048/P-256 with SHA-256 ------------------------
+
+
+def _resigned(issued: IssuedCert, ca: CA, algorithm: hashes.HashAlgorithm, pss: bool):
+    """``issued`` signed again by ``ca`` with ``algorithm`` (RSA-PSS padding if ``pss``)."""
+    cert = issued.cert
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(cert.issuer)
+        .public_key(cert.public_key())  # type: ignore[arg-type]
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+    )
+    for extension in cert.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    extra = {}
+    if pss:
+        extra["rsa_padding"] = padding.PSS(
+            mgf=padding.MGF1(algorithm), salt_length=padding.PSS.DIGEST_LENGTH
+        )
+    signed = builder.sign(ca.key, algorithm, **extra)  # type: ignore[arg-type]
+    return IssuedCert(cert=signed, key=issued.key, chain=issued.chain)
+
+
+KEY_CASES = {
+    "p384-sha384": (lambda: ec.generate_private_key(ec.SECP384R1()), hashes.SHA384(), False),
+    "p521-sha512": (lambda: ec.generate_private_key(ec.SECP521R1()), hashes.SHA512(), False),
+    "rsa-pss-sha256": (lambda: generate_key("rsa"), hashes.SHA256(), True),
+    "rsa-sha512": (lambda: generate_key("rsa"), hashes.SHA512(), False),
+}
+
+
+@pytest.fixture(scope="module")
+def key_types_db(
+    tmp_path_factory: pytest.TempPathFactory, test_ca: CA
+) -> Iterator[tuple[str, dict[str, IssuedCert]]]:
+    """One agent per ``KEY_CASES`` entry (nickname = case), all from ``test_ca``."""
+    db = TestNSSDB(tmp_path_factory.mktemp("nssdb-key-types"), PASSWORD, "sql")
+    db.add_ca("Root", test_ca.cert, "CT,C,C")
+    agents = {}
+    for name, (make_key, algorithm, pss) in KEY_CASES.items():
+        issued = test_ca.issue_cert(f"Agent {name}", key=make_key())
+        agents[name] = _resigned(issued, test_ca, algorithm, pss)
+        db.add_identity(name, agents[name])
+    yield db.spec, agents
+    db.remove()
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+@pytest.mark.parametrize("case", sorted(KEY_CASES))
+def test_client_keys_and_signatures(
+    openssl_server, key_types_db, case: str, version: str
+) -> None:
+    """The key leaves NSS and signs the handshake, in both contexts."""
+    spec, agents = key_types_db
+    server = openssl_server(version)
+    conn = PKIConnection(
+        "https", HOST, server.port, trust_env=False, nssdb=spec, nickname=case,
+        nssdb_password=PASSWORD, cert_paths=[str(server.ca_path)], conf=NO_SYSTEM_TRUST,
+    )
+    with conn:
+        assert s_server_report(conn.get("/", timeout=TIMEOUT)) == (
+            f"TLSv{version}", agents[case].cert
+        )
+    context = create_ssl_context(
+        nssdb=spec, nickname=case, nssdb_password=PASSWORD, conf=NO_SYSTEM_TRUST,
+        cert_paths=str(server.ca_path),
+    )
+    https = http.client.HTTPSConnection(HOST, server.port, context=context, timeout=TIMEOUT)
+    try:
+        https.request("GET", "/")
+        assert agents[case].cert_pem.strip() in https.getresponse().read()
+    finally:
+        https.close()
