@@ -64,6 +64,7 @@ def to_data(record: HandshakeRecord) -> dict[str, Any]:
         "verify_result": list(record.verify_result),
         "peer_leaf": _pem(record.peer_leaf),
         "received": record.received,
+        "no_identity": record.no_identity,
         "failure": None if failure is None else {
             "stage": failure.stage, "kind": failure.kind, "reasons": list(failure.reasons),
             "errno": failure.errno,
@@ -92,6 +93,7 @@ def from_data(data: dict[str, Any]) -> HandshakeRecord:
         verify_result=(code, text),
         peer_leaf=_cert(data["peer_leaf"]),
         received=data["received"],
+        no_identity=data.get("no_identity", ""),  # recorded before it was kept
         failure=None if failure is None else Failure(
             failure["stage"], failure["kind"], tuple(failure["reasons"]), failure["errno"]
         ),

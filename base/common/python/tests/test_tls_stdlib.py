@@ -362,7 +362,7 @@ def test_credentials_without_a_database_are_refused(given: dict[str, str]) -> No
 
 
 def test_locked_database_without_password_is_refused(sql_db: AgentDB) -> None:
-    with pytest.raises(TLSConfigurationError, match="gave no client certificate"):
+    with pytest.raises(TLSConfigurationError, match="password protected and no password given"):
         create_ssl_context(nssdb=sql_db.spec, conf=NO_SYSTEM_TRUST)
 
 

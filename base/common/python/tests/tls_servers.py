@@ -242,15 +242,18 @@ class _ServerFactory:
 
 @pytest.fixture(scope="session")
 def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Iterator:
-    """Factory: ``openssl_server(version="1.3", client_ca=None, server_ca=None, names=...)``.
+    """Factory: ``openssl_server(version="1.3", client_ca=None, server_ca=None, names=...,
+    verify_depth=1)``.
 
-    ``openssl s_server -www -Verify 1 -verify_return_error`` (without the latter s_server
-    only logs a failed client verification and carries on): the handshake fails unless the
+    ``openssl s_server -www -Verify <verify_depth> -verify_return_error`` (without the latter
+    s_server only logs a failed client verification and carries on): the handshake fails unless the
     client sends a certificate issued by ``client_ca`` (default ``test_ca``), which the server
     also names in its CertificateRequest. ``version`` (``"1.2"`` or ``"1.3"``) is the only
     version it speaks. ``server_ca`` issues its certificate (default ``test_ca``) for
     ``names`` (DNS names; 127.0.0.1 is added only with the default names). The page it
-    returns contains ``Protocol  : TLSv1.x`` and the client certificate in PEM.
+    returns contains ``Protocol  : TLSv1.x`` and the client certificate in PEM. With
+    ``verify_depth=2`` and an intermediate ``client_ca``'s root as ``client_ca``, the client
+    must send the intermediate with its certificate.
     """
     openssl = _require("openssl", "OpenSSL's command line tool (Debian: openssl)")
     factory = _ServerFactory()
@@ -260,6 +263,7 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
         client_ca: CA | None = None,
         server_ca: CA | None = None,
         names: Sequence[str] = SERVER_NAMES,
+        verify_depth: int = 1,
     ) -> TLSServer:
         client_ca = client_ca or test_ca
         server_ca = server_ca or test_ca
@@ -274,7 +278,8 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
             def command(port: int) -> list[str]:
                 return [
                     openssl, "s_server", "-accept", f"{HOST}:{port}", "-www",
-                    "-Verify", "1", "-verify_return_error", "-CAfile", str(files["client_ca"]),
+                    "-Verify", str(verify_depth), "-verify_return_error",
+                    "-CAfile", str(files["client_ca"]),
                     "-cert", str(files["cert"]), "-key", str(files["key"]), flag,
                 ]
 
@@ -289,7 +294,7 @@ def openssl_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Ite
                 process, log,
             )
 
-        key = (version, id(client_ca), id(server_ca), names)
+        key = (version, id(client_ca), id(server_ca), names, verify_depth)
         return factory.cached(key, launch)
 
     yield start
@@ -572,6 +577,11 @@ http {{
         location /files/ {{
             alias {dir}/files/;
         }}
+        location /idle-close {{
+            keepalive_timeout 1s;
+            default_type text/plain;
+            return 200 "$connection $ssl_session_reused\n";
+        }}
     }}
 }}
 """
@@ -606,7 +616,10 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory, test_ca: CA) -> Itera
 
     Its body is three lines: ``$ssl_protocol``, ``$ssl_client_verify`` (``SUCCESS``) and
     ``$ssl_client_s_dn`` (RFC 2253, e.g. ``CN=Agent,O=Example``). Under ``/files/`` it
-    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256. It
+    serves ``NGINX_FILES``; ``extra["files"]`` maps each name to its size and SHA-256.
+    ``/idle-close`` answers ``$connection $ssl_session_reused`` (the connection's serial
+    number, ``r`` for a resumed session, else ``.``) and closes the connection after one
+    second without a request (``keepalive_timeout 1s``). It
     runs as one process (``master_process off``) with everything, logs included, under its
     own directory.
     """

@@ -33,6 +33,7 @@ __all__ = [
     "TLS_VERSIONS",
     "TLS13_SUITES",
     "SYSTEM_CA_DIRS",
+    "VERIFY_FLAGS",
     "CipherStrings",
     "TLSConfig",
     "cipher_strings",
@@ -48,6 +49,14 @@ TLS_VERSIONS = {
     "TLS_1_3": ssl.TLSVersion.TLSv1_3,
 }
 _VERSION_TEXT = {ssl.TLSVersion.TLSv1_2: "TLS 1.2", ssl.TLSVersion.TLSv1_3: "TLS 1.3"}
+#: the certificate verification flags of both contexts. A CA certificate that the NSS
+#: database trusts for TLS (``C`` or ``T``) is a trust anchor for NSS whether or not it is
+#: self-signed: a database that trusts an intermediate CA, and not its root, accepts the
+#: servers that CA issued. OpenSSL by default accepts only chains that end at a self-signed
+#: certificate; ``VERIFY_X509_PARTIAL_CHAIN`` makes every certificate in the trust store an
+#: anchor, as NSS does (and as ``ssl.create_default_context`` does from Python 3.13 on).
+#: (The constant is missing before Python 3.10; its OpenSSL value is X509_V_FLAG_PARTIAL_CHAIN.)
+VERIFY_FLAGS = ssl.VerifyFlags(getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000))
 #: the TLS 1.3 cipher suites (their IANA and OpenSSL names are the same)
 TLS13_SUITES = frozenset(
     {
@@ -198,6 +207,8 @@ class TLSConfig:
     cert_paths: tuple[str, ...] = ()
     identities: tuple[ClientIdentity, ...] = ()
     trust_source: str = ""
+    #: why the database gave no client certificate (see ``NSSCredentials.no_identity``)
+    no_identity: str = ""
     ciphers: CipherStrings = field(init=False, repr=False)
     minimum_version: ssl.TLSVersion = field(init=False)
     maximum_version: ssl.TLSVersion = field(init=False)
@@ -279,15 +290,17 @@ def resolve_config(
     settings = load_tls_settings(conf)
     anchors: tuple[x509.Certificate, ...] = ()
     identities: tuple[ClientIdentity, ...] = ()
-    source = ""
+    source = no_identity = ""
     db = select_database(nssdb, settings, passwords)
     if db is not None:
         creds = credentials_from_nssdb(
             db, nickname or settings.client_cert_nickname, client_auth and pem is None
         )
         anchors, identities, source = creds.anchors, creds.identities, creds.source
+        no_identity = creds.no_identity
     if pem is not None:
         identities = (identity_from_pem(*pem),)
+        no_identity = ""
     return TLSConfig(
         settings,
         verify=verify,
@@ -295,4 +308,5 @@ def resolve_config(
         cert_paths=tuple(cert_paths),
         identities=identities,
         trust_source=source,
+        no_identity=no_identity,
     )

@@ -24,7 +24,13 @@ from OpenSSL import SSL, crypto
 
 from pki._certdata import dn_string
 from pki.tls import _openssl
-from pki.tls.config import TLSConfig, check_offered, load_file_trust, version_text
+from pki.tls.config import (
+    VERIFY_FLAGS,
+    TLSConfig,
+    check_offered,
+    load_file_trust,
+    version_text,
+)
 from pki.tls.credentials import ClientIdentity, ambiguous_identities
 from pki.tls.diagnosis import HandshakeRecord
 from pki.tls.errors import (
@@ -105,6 +111,7 @@ class PKISSLContext:
             self._ctx.set_verify(SSL.VERIFY_PEER, _verify_callback)
             store = self._ctx.get_cert_store()
             assert store is not None
+            store.set_flags(int(VERIFY_FLAGS))  # trusted intermediates are anchors, as in NSS
             for anchor in config.trust_anchors:
                 store.add_cert(crypto.X509.from_cryptography(anchor))
             self._system_trust = load_file_trust(self._ctx, config, SSL.Error)
@@ -240,15 +247,16 @@ class PKISSLContext:
 
     @property
     def verify_flags(self) -> ssl.VerifyFlags:
-        """OpenSSL's defaults: this context sets no verification flag of its own."""
-        return ssl.VerifyFlags(0)
+        """``pki.tls.config.VERIFY_FLAGS`` when verifying (every trusted certificate is an
+        anchor, as in NSS), else none."""
+        return VERIFY_FLAGS if self._verify else ssl.VerifyFlags(0)
 
     @verify_flags.setter
     def verify_flags(self, value: int) -> None:
-        if int(value) != 0:
+        if int(value) != int(self.verify_flags):
             raise FrozenContextError(
-                f"this connection's certificate verification flags are fixed (none set); "
-                f"they cannot change to {ssl.VerifyFlags(value)!r}"
+                f"this connection's certificate verification flags are fixed "
+                f"({self.verify_flags!r}); they cannot change to {ssl.VerifyFlags(value)!r}"
             )
 
     def set_alpn_protocols(self, protocols: Sequence[str]) -> None:
@@ -359,6 +367,7 @@ class PKISSLContext:
             peer_address=peer,
             allowed_versions=self._versions_text,
             trust_description=self._trust_text,
+            no_identity="" if self.identities else self.config.no_identity,
         )
         if self.default_identity is not None:
             record.sent_certificate = self.default_identity.cert

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from pki._certdata import dn_string
 from pki.conf import TLSSettings
-from pki.nssdb import NSSDatabase, PrivateKey
+from pki.nssdb import NSSDatabase, NSSError, PrivateKey
 from pki.tls.errors import AmbiguousClientCertificateError, TLSConfigurationError
 
 __all__ = [
@@ -87,6 +87,9 @@ class NSSCredentials(NamedTuple):
     anchors: tuple[x509.Certificate, ...]
     identities: tuple[ClientIdentity, ...]
     source: str  # "NSS database sql:/path", for error messages
+    #: why a search without nickname found no client certificate ("" when one was found,
+    #: or none was looked for), for the error when a server asks for one
+    no_identity: str = ""
 
 
 def select_database(
@@ -131,6 +134,7 @@ def credentials_from_nssdb(
     password was given: then, as with ``client_auth=False``, it only provides trust.
     """
     was_open = db.is_open
+    no_identity = ""
     # log in at once when a key will be needed or a password was given (a wrong one is
     # reported now); otherwise the public part is enough
     db.open(login=client_auth and (bool(nickname) or db.has_password))
@@ -146,8 +150,15 @@ def credentials_from_nssdb(
                 "trust only", db.spec,
             )
             names = []
+            no_identity = (
+                f"NSS database {db.spec} is password protected and no password given, so "
+                "its client certificates were not used: pass nssdb_password, "
+                "nssdb_password_file or password_callback (or set PKI_CLIENT_PASSWORD_FILE)"
+            )
         else:
             names = list(dict.fromkeys(c.nickname for c in db.find_client_certs()))
+            if not names:
+                no_identity = _no_usable_certificate(db)
         identities = []
         for name in names:
             cert, chain, key = db.get_client_credentials(name)
@@ -159,7 +170,22 @@ def credentials_from_nssdb(
         "%s: %d trust anchor(s), client certificate(s): %s",
         db.spec, len(anchors), ", ".join(names) or "none",
     )
-    return NSSCredentials(anchors, tuple(identities), f"NSS database {db.spec}")
+    return NSSCredentials(anchors, tuple(identities), f"NSS database {db.spec}", no_identity)
+
+
+def _no_usable_certificate(db: NSSDatabase) -> str:
+    """Why none of ``db``'s certificates with a key can be a client certificate now: the
+    database layer's own refusal for each (expired, not yet valid, wrong key usage)."""
+    why = []
+    for info in db.list_certs():
+        if not info.has_private_key:
+            continue
+        try:
+            db.get_client_credentials(info.nickname)
+        except NSSError as exc:  # refused before its key leaves the database
+            why.append(str(exc))
+    found = "; ".join(why) if why else "it holds no certificate with its private key"
+    return f"NSS database {db.spec} has no usable client certificate: {found}"
 
 
 def identity_from_pem(

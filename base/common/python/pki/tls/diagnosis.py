@@ -106,6 +106,8 @@ class HandshakeRecord:
     verify_result: tuple[int, str] = (0, "")
     peer_leaf: x509.Certificate | None = None
     received: int = 0  # bytes of application data
+    #: why the client has no certificate to send, when a database was searched in vain
+    no_identity: str = ""
     failure: Failure | None = None
 
     @property
@@ -163,6 +165,12 @@ def certificate_required(
     record: HandshakeRecord, detail: str, reasons: Sequence[str] = ()
 ) -> ClientCertificateRequiredError:
     """The server wants a client certificate and this client has none to send."""
+    if record.no_identity:
+        return ClientCertificateRequiredError(
+            f"{record.peer} requires a TLS client certificate and {record.no_identity}; "
+            f"{detail}",
+            reasons=reasons,
+        )
     return ClientCertificateRequiredError(
         f"{record.peer} requires a TLS client certificate and none is configured: "
         "pass nssdb= and nickname= (or set PKI_CLIENT_DATABASE and "

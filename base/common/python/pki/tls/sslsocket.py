@@ -116,6 +116,9 @@ class PKISSLSocket:
         self.server_hostname = record.server_hostname
         self._closed = False
         self._io_refs = 0
+        # TLS 1.3: the session's ticket arrives after the handshake, with the first records
+        # read; until then the session cannot resume anything and is not stored
+        self._ticket_pending = False
         self.suppress_ragged_eofs = True
         # None when this OpenSSL binding cannot read into the caller's buffer
         self._read_into = _openssl.reader_into(conn)
@@ -159,6 +162,7 @@ class PKISSLSocket:
                 deadline = self._wait(True, deadline, HANDSHAKE_TIMEOUT)
             except SSL.Error as exc:  # a failed handshake is a TLS error, whatever broke
                 raise self._failed("handshake", exc) from None
+        self._ticket_pending = self._conn.get_protocol_version_name() == "TLSv1.3"
         self._store_session()
 
     def _failed(self, stage: str, exc: SSL.Error) -> OSError:
@@ -186,7 +190,12 @@ class PKISSLSocket:
     # -- session resumption --------------------------------------------------------------
 
     def _store_session(self) -> None:
-        if self._session_key is None:
+        """Keep this connection's session for the next connection to the same server.
+
+        Not before a TLS 1.3 session has its ticket: stored earlier, it would replace the
+        resumable session of another connection with one that cannot resume.
+        """
+        if self._session_key is None or self._ticket_pending:
             return
         session = self._conn.get_session()
         if session is not None:
@@ -250,8 +259,14 @@ class PKISSLSocket:
                 count = read(buffer, nbytes or 0)
         except SSL.Error as exc:
             return self._read_failed(exc)
-        self._record.received += count
+        self._received(count)
         return count
+
+    def _received(self, count: int) -> None:
+        self._record.received += count
+        if self._ticket_pending and count:
+            self._ticket_pending = False  # the tickets came before the first data
+            self._store_session()
 
     def _recv_into_public(self, buffer: Any, nbytes: int | None) -> int:
         """``recv_into`` through pyOpenSSL's public call (it copies once more)."""
@@ -267,7 +282,7 @@ class PKISSLSocket:
                 deadline = self._wait(True, deadline)
             except SSL.Error as exc:
                 return self._read_failed(exc)
-        self._record.received += count
+        self._received(count)
         return count
 
     def recv(self, bufsize: int = 16384, flags: int = 0) -> bytes:

@@ -33,7 +33,13 @@ from cryptography.hazmat.primitives.serialization import (
 
 from pki.conf import ConfSource
 from pki.nssdb import NSSDatabase, PasswordCallback, Secret
-from pki.tls.config import TLSConfig, check_offered, load_file_trust, resolve_config
+from pki.tls.config import (
+    VERIFY_FLAGS,
+    TLSConfig,
+    check_offered,
+    load_file_trust,
+    resolve_config,
+)
 from pki.tls.credentials import ClientIdentity, ambiguous_identities
 from pki.tls.errors import (
     SettingNotAppliedWarning,
@@ -133,6 +139,11 @@ def create_ssl_context(
                 "PKI_CLIENT_DATABASE in pki.conf"
             )
     if client_auth and not config.identities:
+        if config.no_identity:
+            raise TLSConfigurationError(
+                f"{config.no_identity}; or pass client_auth=False for a context without a "
+                "client certificate"
+            )
         where = config.trust_source or "no NSS database (neither nssdb= nor PKI_CLIENT_DATABASE)"
         raise TLSConfigurationError(
             f"{where} gave no client certificate: name one with nickname=, give the "
@@ -170,6 +181,7 @@ def _build(config: TLSConfig, stacklevel: int) -> ssl.SSLContext:
     if config.verify:
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.check_hostname = True
+        ctx.verify_flags |= VERIFY_FLAGS  # trusted intermediates are anchors, as in NSS
         if config.trust_anchors:
             ctx.load_verify_locations(
                 cadata=b"".join(c.public_bytes(Encoding.DER) for c in config.trust_anchors)
