@@ -168,7 +168,8 @@ def test_body_shorter_than_its_content_length(server) -> None:
     [
         (b"\x80abc", "not JSON: not UTF-8 text (invalid start byte at byte 0)"),
         (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply to decode"),
-        (b"1" * 5000, "JSON this client cannot decode (Exceeds the limit (4300 digits)"),
+        # Python's own text follows (it differs between versions)
+        (b"1" * 5000, "JSON this client cannot decode (Exceeds the limit (4300"),
         (b'{"a": 1} trailing', "not JSON (Extra data: line 1 column 10 (char 9))"),
     ],
     ids=["not-utf8", "nested", "huge-number", "trailing"],
