@@ -61,6 +61,7 @@ def pkcs12_of(
 
 _OID_DATA = "1.2.840.113549.1.7.1"
 _OID_FRIENDLY_NAME = "1.2.840.113549.1.9.20"
+_OID_LOCAL_KEY_ID = "1.2.840.113549.1.9.21"
 _MAC_DIGESTS = {
     "1.3.14.3.2.26": hashes.SHA1(),
     "2.16.840.1.101.3.4.2.4": hashes.SHA224(),
@@ -191,39 +192,65 @@ _OID_TRUST_FLAGS = "2.16.840.1.113730.5.1.1.1"
 def rename_pkcs12_bags(
     data: bytes,
     password: str,
-    prefix: str,
+    nickname_of: Callable[[bytes], str | None],
     cert_cipher: str | None = None,
     trust_of: Callable[[bytes], str | None] | None = None,
 ) -> bytes:
-    """``data`` with ``prefix`` taken off the friendly names of its bags, each certificate
+    """``data`` with each bag named after its certificate's nickname ``nickname_of(der)``
+    (a key bag: the nickname of the certificate with its ``localKeyID``), each certificate
     given the trust flags ``trust_of(der)`` answers (JSS's attribute), and the certificate
     bags encrypted with ``cert_cipher`` (one of ``PBES2_CIPHERS``) when one is given.
 
     NSS names what it exports from a database opened beside the internal one
-    ``<token name>:<nickname>``; pk12util's files (and so every reader's) carry the nickname
-    alone. ``data`` must hold its bags unencrypted (the keys shrouded); SafeContents that are
-    already encrypted are kept as they are.
+    ``<token name>:<nickname>``, and a certificate that another open database holds too by
+    that database's token and nickname; pk12util's files (and so every reader's) carry the
+    exporting database's nickname alone. A bag whose certificate ``nickname_of`` does not
+    know keeps its name. ``data`` must hold its bags unencrypted (the keys shrouded);
+    SafeContents that are already encrypted are kept as they are.
     """
     pfx = _read_pfx(data, password, verify=False)
-    contents = []
+    safes: list[bytes | list[_der.Node]] = []
+    names: dict[bytes, str] = {}  # localKeyID -> the nickname of its certificate
     for raw in pfx.contents:
         info, _ = _der.read_ber(raw)
         if _der.decode_oid(info.children[0].value) != _OID_DATA:
-            contents.append(raw)
+            safes.append(raw)
             continue
-        bags, _ = _der.read_ber(info.children[1].children[0].octets)
-        renamed = [(_der.decode_oid(bag.children[0].value), _renamed_bag(bag, prefix, trust_of))
-                   for bag in bags.children]
-        plain = b"".join(der for oid, der in renamed if not cert_cipher or oid != _OID_CERT_BAG)
+        bags = _der.read_ber(info.children[1].children[0].octets)[0].children
+        for bag in bags:
+            der = _cert_bag_der(bag)
+            key_id = _attribute(bag, _OID_LOCAL_KEY_ID)
+            name = nickname_of(der) if der is not None else None
+            if name is not None and key_id is not None:
+                names[key_id] = name
+        safes.append(bags)
+    contents = []
+    for safe in safes:
+        if isinstance(safe, bytes):
+            contents.append(safe)
+            continue
+        renamed = []
+        for bag in safe:
+            der = _cert_bag_der(bag)
+            key_id = _attribute(bag, _OID_LOCAL_KEY_ID)
+            name = nickname_of(der) if der is not None else names.get(key_id or b"")
+            renamed.append((der is not None, _renamed_bag(bag, name, trust_of)))
+        plain = b"".join(bag for is_cert, bag in renamed if not cert_cipher or not is_cert)
         if plain:
-            contents.append(
-                _data_content_info(_der.tlv(0x30, plain))
-            )
+            contents.append(_data_content_info(_der.tlv(0x30, plain)))
         if cert_cipher:
-            certs = b"".join(der for oid, der in renamed if oid == _OID_CERT_BAG)
+            certs = b"".join(bag for is_cert, bag in renamed if is_cert)
             contents.append(_encrypted_safe(_der.tlv(0x30, certs), password, cert_cipher,
                                             pfx.iterations))
     return _write_pfx(contents, password, pfx)
+
+
+def _attribute(bag: _der.Node, oid: str) -> bytes | None:
+    """The first value (its content) of a SafeBag's attribute ``oid``."""
+    for attribute in bag.children[2].children if len(bag.children) > 2 else []:
+        if _der.decode_oid(attribute.children[0].value) == oid:
+            return attribute.children[1].children[0].value
+    return None
 
 
 def _encrypted_safe(safe: bytes, password: str, cipher: str, iterations: int) -> bytes:
@@ -278,18 +305,16 @@ def pkcs12_trust_flags(data: bytes, password: str) -> dict[bytes, str]:
 
 
 def _renamed_bag(
-    bag: _der.Node, prefix: str, trust_of: Callable[[bytes], str | None] | None = None
+    bag: _der.Node, name: str | None, trust_of: Callable[[bytes], str | None] | None = None
 ) -> bytes:
     present = bag.children[2].children if len(bag.children) > 2 else []
     attributes = []
     for attribute in present:
         oid = _der.decode_oid(attribute.children[0].value)
-        if oid == _OID_FRIENDLY_NAME:
-            name = attribute.children[1].children[0].value.decode("utf-16-be")
-            if name.startswith(prefix):
-                value = _der.tlv(0x1E, name[len(prefix) :].encode("utf-16-be"))
-                attributes.append(_der.tlv(0x30, attribute.children[0].raw + _der.tlv(0x31, value)))
-                continue
+        if oid == _OID_FRIENDLY_NAME and name is not None:
+            value = _der.tlv(0x1E, name.encode("utf-16-be"))
+            attributes.append(_der.tlv(0x30, attribute.children[0].raw + _der.tlv(0x31, value)))
+            continue
         if oid != _OID_TRUST_FLAGS or trust_of is None:
             attributes.append(attribute.raw)
     der = _cert_bag_der(bag) if trust_of is not None else None

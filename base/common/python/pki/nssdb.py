@@ -2424,8 +2424,9 @@ class NSSDatabase:
                     f"unsupported certificate encryption {cert_encryption!r}: use none or "
                     f"one of {', '.join(_pkcs12file.PBES2_CIPHERS)}"
                 )
-        # NSS writes the bags unencrypted and names them '<this slot's token>:<nickname>';
-        # the file gets the nicknames alone, then its certificates encrypted if asked
+        # NSS writes the bags unencrypted and names them '<token>:<nickname>' (of whichever
+        # open database it found the certificate in): the file gets this database's
+        # nicknames alone, then its certificates encrypted if asked
         blob = nss_pkcs12.export_pkcs12(
             slot,
             [info.der for info in selected],
@@ -2435,9 +2436,10 @@ class NSSDatabase:
             cert_cipher=None,
             mac_digest=(mac_digest or nss_pkcs12.DEFAULT_MAC_DIGEST),
         )
-        trust = {info.der: info.trust_flags for info in self.list_certs()}
+        stored = self.list_certs()
+        trust = {info.der: info.trust_flags for info in stored}
         return _pkcs12file.rename_pkcs12_bags(
-            blob, password, nss.token_name(slot) + ":", cert_cipher,
+            blob, password, {info.der: info.nickname for info in stored}.get, cert_cipher,
             trust.get if include_trust_flags else None,
         )
 

@@ -418,6 +418,36 @@ def test_export_cert_encryption_as_pki_server_cert_export(
     assert not target.exists()
 
 
+def test_export_names_bags_after_this_database_while_another_holds_them(
+    make_db, secret_files, tmp_path
+):
+    """pki-server keeps several databases open in one process (the instance's, a client's):
+    while another one holds the same certificates in memory, NSS names them after that
+    database (``<its token>:<nickname>``). The file still carries this database's
+    nicknames, and the key bag its certificate's. (Here the other database's objects stay
+    alive in a failed call's traceback, as a caller that keeps the exception has them.)"""
+    other = make_db()
+    try:
+        NSSDatabase(other.spec, password=PASSWORD).export_pkcs12(
+            str(tmp_path / "refused.p12"), pkcs12_password="x", cert_encryption="RC4"
+        )
+    except subprocess.CalledProcessError as exc:
+        kept = exc  # with its traceback, which holds the other database's objects
+    agent = make_db()
+    pw_file = secret_files("p12.pw", "Secret.P12")
+    target = tmp_path / "out.p12"
+    with NSSDatabase(agent.spec, password=PASSWORD) as db:
+        db.export_pkcs12(str(target), pkcs12_password_file=str(pw_file),
+                         nicknames=["PKI Administrator"])
+    try:
+        assert sorted(_pkcs12_names(target, pw_file)) == [
+            "CA Signing Certificate", "PKI Administrator", "PKI Administrator",
+        ]
+    finally:
+        target.unlink(missing_ok=True)
+        del kept
+
+
 def test_append_refuses_a_file_with_another_password(make_db, secret_files, tmp_path):
     agent = make_db()
     target = tmp_path / "out.p12"
