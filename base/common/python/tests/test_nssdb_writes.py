@@ -169,7 +169,8 @@ def test_add_cert_from_der_ending_in_a_whitespace_byte(make_db, tmp_path):
 
 
 def test_add_ca_cert_names_it_like_nss(make_db):
-    agent = make_db()
+    # its own CA: the session's is in other open databases, where NSS refuses trust changes
+    agent = make_db(ca=CA("Own Root CA"))
     sub = CA("CA Signing Certificate", organization="EXAMPLE")
     db = NSSDatabase(agent.spec, password=PASSWORD)
     db.add_ca_cert(cert_data=sub.cert_pem.decode())
