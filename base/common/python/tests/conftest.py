@@ -28,6 +28,7 @@ import pytest
 from leftover_secrets import find_leftovers
 
 pytest_plugins = [
+    "fault_servers",
     "nssdb_fixtures",
     "https_echo",
     "server_fixtures",

@@ -10,8 +10,9 @@ real sockets, like urllib3's own test servers, not mocks.
 ``tls_context(ca, directory)`` is a server context with a certificate for ``127.0.0.1`` and
 ``localhost`` from ``ca``; its key file exists only while the context loads it. The module
 fixtures ``fault_dir``, ``ca_file`` (the session test CA as a PEM file, for
-``PKIConnection(verify=)``) and ``server_tls`` (such a context from that CA) are imported by
-the test modules that use them; ``run_pki`` runs the ``pki`` command in a clean environment.
+``PKIConnection(verify=)``) and ``server_tls`` (such a context from that CA) reach every
+test module (a plugin of conftest); ``run_pki`` runs the ``pki`` command in a clean
+environment.
 """
 
 from __future__ import annotations

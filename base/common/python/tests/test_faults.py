@@ -59,7 +59,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import fault_servers
 import pki.info
 import pytest
 import requests
@@ -84,11 +83,6 @@ from pki.tls.errors import (
     ProtocolVersionError,
     TLSError,
 )
-
-# the module fixtures of fault_servers: the fault directory, the CA file, the server context
-fault_dir = fault_servers.fault_dir
-ca_file = fault_servers.ca_file
-server_tls = fault_servers.server_tls
 
 SRC = str(Path(pki.info.__file__).resolve().parents[1])
 

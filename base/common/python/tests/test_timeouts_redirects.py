@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import fault_servers
 import pki.conf
 import pytest
 import requests
@@ -40,11 +39,6 @@ from fault_servers import (
 from pki.cert import CertClient
 from pki.client import PKIClient, PKIConnection, RedirectRefusedError
 from pki.conf import ConfigError, ConnectionSettings, load_connection_settings
-
-# the module fixtures of fault_servers: the fault directory, the CA file, the server context
-fault_dir = fault_servers.fault_dir
-ca_file = fault_servers.ca_file
-server_tls = fault_servers.server_tls
 
 SRC = str(Path(pki.conf.__file__).resolve().parents[1])
 SHIPPED_CONF = Path(SRC).parents[2] / "pki.conf"
