@@ -209,20 +209,21 @@ def rename_pkcs12_bags(
     SafeContents that are already encrypted are kept as they are.
     """
     pfx = _read_pfx(data, password, verify=False)
-    safes: list[bytes | list[_der.Node]] = []
+    # each bag with its certificate (None for a key bag) and its localKeyID
+    safes: list[bytes | list[tuple[_der.Node, bytes | None, bytes | None]]] = []
     names: dict[bytes, str] = {}  # localKeyID -> the nickname of its certificate
     for raw in pfx.contents:
-        info, _ = _der.read_ber(raw)
-        if _der.decode_oid(info.children[0].value) != _OID_DATA:
+        plain = _plain_bags(raw)
+        if plain is None:
             safes.append(raw)
             continue
-        bags = _der.read_ber(info.children[1].children[0].octets)[0].children
-        for bag in bags:
-            der = _cert_bag_der(bag)
-            key_id = _attribute(bag, _OID_LOCAL_KEY_ID)
+        bags = []
+        for bag in plain:
+            der, key_id = _cert_bag_der(bag), _attribute(bag, _OID_LOCAL_KEY_ID)
             name = nickname_of(der) if der is not None else None
             if name is not None and key_id is not None:
                 names[key_id] = name
+            bags.append((bag, der, key_id))
         safes.append(bags)
     contents = []
     for safe in safes:
@@ -230,14 +231,12 @@ def rename_pkcs12_bags(
             contents.append(safe)
             continue
         renamed = []
-        for bag in safe:
-            der = _cert_bag_der(bag)
-            key_id = _attribute(bag, _OID_LOCAL_KEY_ID)
+        for bag, der, key_id in safe:
             name = nickname_of(der) if der is not None else names.get(key_id or b"")
-            renamed.append((der is not None, _renamed_bag(bag, name, trust_of)))
-        plain = b"".join(bag for is_cert, bag in renamed if not cert_cipher or not is_cert)
-        if plain:
-            contents.append(_data_content_info(_der.tlv(0x30, plain)))
+            renamed.append((der is not None, _renamed_bag(bag, der, name, trust_of)))
+        kept = b"".join(bag for is_cert, bag in renamed if not cert_cipher or not is_cert)
+        if kept:
+            contents.append(_data_content_info(_der.tlv(0x30, kept)))
         if cert_cipher:
             certs = b"".join(bag for is_cert, bag in renamed if is_cert)
             contents.append(_encrypted_safe(_der.tlv(0x30, certs), password, cert_cipher,
@@ -289,24 +288,29 @@ def pkcs12_trust_flags(data: bytes, password: str) -> dict[bytes, str]:
     the file's unencrypted SafeContents (JSS writes certificates unencrypted by default)."""
     found: dict[bytes, str] = {}
     for raw in _read_pfx(data, password).contents:
-        info, _ = _der.read_ber(raw)
-        if _der.decode_oid(info.children[0].value) != _OID_DATA:
-            continue
-        bags, _ = _der.read_ber(info.children[1].children[0].octets)
-        for bag in bags.children:
-            der = _cert_bag_der(bag)
-            if der is None or len(bag.children) < 3:
-                continue
-            for attribute in bag.children[2].children:
-                if _der.decode_oid(attribute.children[0].value) == _OID_TRUST_FLAGS:
-                    value = attribute.children[1].children[0].value
-                    found[der] = value.decode("utf-16-be")
+        for bag in _plain_bags(raw) or []:
+            der, trust = _cert_bag_der(bag), _attribute(bag, _OID_TRUST_FLAGS)
+            if der is not None and trust is not None:
+                found[der] = trust.decode("utf-16-be")
     return found
 
 
+def _plain_bags(content_info: bytes) -> list[_der.Node] | None:
+    """The SafeBags of an AuthenticatedSafe entry, or None if it is encrypted."""
+    info, _ = _der.read_ber(content_info)
+    if _der.decode_oid(info.children[0].value) != _OID_DATA:
+        return None
+    return _der.read_ber(info.children[1].children[0].octets)[0].children
+
+
 def _renamed_bag(
-    bag: _der.Node, name: str | None, trust_of: Callable[[bytes], str | None] | None = None
+    bag: _der.Node,
+    der: bytes | None,
+    name: str | None,
+    trust_of: Callable[[bytes], str | None] | None = None,
 ) -> bytes:
+    """``bag`` re-encoded with friendly name ``name`` (unless None) and, for a certificate
+    (``der``), the trust flags ``trust_of(der)``."""
     present = bag.children[2].children if len(bag.children) > 2 else []
     attributes = []
     for attribute in present:
@@ -317,7 +321,6 @@ def _renamed_bag(
             continue
         if oid != _OID_TRUST_FLAGS or trust_of is None:
             attributes.append(attribute.raw)
-    der = _cert_bag_der(bag) if trust_of is not None else None
     trust = trust_of(der) if trust_of is not None and der is not None else None
     if trust is not None:
         value = _der.tlv(0x1E, trust.encode("utf-16-be"))
